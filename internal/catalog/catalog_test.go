@@ -1,0 +1,193 @@
+package catalog
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestCounts(t *testing.T) {
+	for _, tc := range []struct {
+		o             *Orchestration
+		params, core  int
+		extra, slots  int
+		firstLogicals []string
+	}{
+		{o: EKS(), params: 140, core: 14, extra: 7},
+		{o: Slurm(), params: 49, core: 8, extra: 0},
+	} {
+		t.Run(tc.o.Name, func(t *testing.T) {
+			if got := len(tc.o.Params); got != tc.params {
+				t.Errorf("%d parameters, want %d", got, tc.params)
+			}
+			seen := map[string]bool{}
+			for _, p := range tc.o.Params {
+				if seen[p.Name] {
+					t.Errorf("parameter %s declared twice", p.Name)
+				}
+				seen[p.Name] = true
+				if p.Type != "String" && p.Type != "Number" {
+					t.Errorf("%s: type %q", p.Name, p.Type)
+				}
+				if len(p.Allowed) > 0 && !slices.Contains(p.Allowed, p.Default) {
+					t.Errorf("%s: default %q is not allowed by %v", p.Name, p.Default, p.Allowed)
+				}
+				if !slices.Contains([]string{"Aug", "Dec", "idx"}, p.Since) || p.About == "" {
+					t.Errorf("%s: since %q about %q", p.Name, p.Since, p.About)
+				}
+			}
+			if got := len(tc.o.Core()); got != tc.core {
+				t.Errorf("%d core stacks, want %d", got, tc.core)
+			}
+			if got := len(tc.o.Stacks) - len(tc.o.Core()); got != tc.extra {
+				t.Errorf("%d other stacks, want %d", got, tc.extra)
+			}
+		})
+	}
+}
+
+// Every name the catalog uses must exist: a typo here would silently turn a
+// rule off.
+func TestReferences(t *testing.T) {
+	for _, o := range []*Orchestration{EKS(), Slurm()} {
+		t.Run(o.Name, func(t *testing.T) {
+			stack := func(where, name string) {
+				if _, ok := o.Stack(name); !ok {
+					t.Errorf("%s names unknown stack %q", where, name)
+				}
+			}
+			param := func(where, name string) {
+				if _, ok := o.Param(name); !ok {
+					t.Errorf("%s names undeclared parameter %q", where, name)
+				}
+			}
+			for _, s := range o.Stacks {
+				for _, d := range s.DependsOn {
+					stack(s.Name+".DependsOn", d)
+				}
+				if s.Switch != "" {
+					param(s.Name+".Switch", s.Switch)
+				}
+				for _, p := range s.When.Params() {
+					param(s.Name+".When", p)
+				}
+				if s.Kind == Inside {
+					stack(s.Name+".Host", s.Host)
+				}
+				if s.Kind != Inside && s.Template == "" {
+					t.Errorf("%s has no template file", s.Name)
+				}
+				if s.Kind == Nested && len(s.LogicalIDs) == 0 {
+					t.Errorf("%s is nested but has no logical ID", s.Name)
+				}
+			}
+			for _, f := range o.Feeds {
+				stack("feed "+f.Output, f.From)
+				for _, to := range f.To {
+					stack("feed "+f.Output, to)
+				}
+				if f.Else != "" {
+					param("feed "+f.Output, f.Else)
+				}
+				if f.Else != "" && f.ElseValue != "" {
+					t.Errorf("feed %s has both a parameter and a constant fallback", f.Output)
+				}
+				for _, p := range f.When.Params() {
+					param("feed "+f.Output, p)
+				}
+			}
+		})
+	}
+}
+
+func TestCreateOrder(t *testing.T) {
+	for _, tc := range []struct {
+		o      *Orchestration
+		before [][2]string
+	}{
+		{EKS(), [][2]string{
+			{"VPCStack", "PrivateSubnetStack"}, {"PrivateSubnetStack", "EKSClusterStack"}, {"EKSClusterStack", "HelmChartStack"},
+			{"HelmChartStack", "FsxStack"}, {"FsxStack", "HyperPodClusterStack"}, {"SageMakerIAMRoleStack", "HyperPodClusterStack"},
+			{"HyperPodClusterStack", "CertManagerStack"}, {"CertManagerStack", "InferenceOperatorMainStack"},
+			{"HyperPodClusterStack", "ObservabilityCustomStack"}, {"S3BucketStack", "LifeCycleScriptStack"},
+		}},
+		{Slurm(), [][2]string{
+			{"VPCStack", "SecurityGroupStack"}, {"LifeCycleScriptStack", "S3BucketStack"}, {"LifeCycleScriptStack", "SageMakerIAMRoleStack"},
+			{"FsxStack", "HyperPodClusterStack"}, {"SageMakerIAMRoleStack", "HyperPodClusterStack"},
+		}},
+	} {
+		order, err := tc.o.CreateOrder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(order) != len(tc.o.Stacks) {
+			t.Fatalf("%s: order has %d stacks, catalog %d", tc.o.Name, len(order), len(tc.o.Stacks))
+		}
+		for _, b := range tc.before {
+			if slices.Index(order, b[0]) > slices.Index(order, b[1]) {
+				t.Errorf("%s: %s must come before %s in %v", tc.o.Name, b[0], b[1], order)
+			}
+		}
+	}
+}
+
+func TestHyperPodCondition(t *testing.T) {
+	hp, _ := EKS().Stack("HyperPodClusterStack")
+	for _, tc := range []struct {
+		cluster, eks, helm string
+		want               bool
+	}{
+		{"true", "true", "true", true},
+		{"true", "true", "false", false}, // the silent trap
+		{"true", "false", "false", true},
+		{"true", "false", "true", true},
+		{"false", "true", "true", false},
+	} {
+		vals := map[string]string{"CreateHyperPodClusterStack": tc.cluster, "CreateEKSClusterStack": tc.eks, "CreateHelmChartStack": tc.helm}
+		if got := hp.When.Eval(func(p string) string { return vals[p] }, "us-west-2"); got != tc.want {
+			t.Errorf("%v: got %v, want %v", vals, got, tc.want)
+		}
+	}
+}
+
+func TestObservabilityRegion(t *testing.T) {
+	obs, _ := EKS().Stack("ObservabilityCustomStack")
+	on := func(string) string { return "true" }
+	if !obs.When.Eval(on, "us-west-2") || obs.When.Eval(on, "af-south-1") {
+		t.Error("observability must follow AMPRegionMapping")
+	}
+}
+
+func TestPlaceholders(t *testing.T) {
+	for _, tc := range []struct {
+		o    *Orchestration
+		want []string
+	}{
+		{EKS(), []string{"VpcId", "AvailabilityZoneIds", "SecurityGroupIds", "PrivateSubnetIds", "EksPrivateSubnetIds",
+			"NatGatewayIds", "PrivateRouteTableIds", "EksPrivateRouteTableIds", "S3BucketName", "SageMakerIAMRoleName", "FsxAvailabilityZoneId"}},
+		{Slurm(), []string{"VpcId", "AvailabilityZoneIds", "S3BucketName", "SageMakerIAMRoleName", "FsxAvailabilityZoneId", "InstanceGroupSettings1"}},
+	} {
+		var got []string
+		for _, p := range tc.o.Params {
+			if p.Placeholder {
+				got = append(got, p.Name)
+			}
+		}
+		slices.Sort(got)
+		slices.Sort(tc.want)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s placeholders %v, want %v", tc.o.Name, got, tc.want)
+		}
+	}
+}
+
+func TestCondString(t *testing.T) {
+	hp, _ := EKS().Stack("HyperPodClusterStack")
+	want := "CreateHyperPodClusterStack = true and not (CreateEKSClusterStack = true and CreateHelmChartStack = false)"
+	if got := hp.When.String(); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	rig, _ := EKS().Stack("RigEndpointStack")
+	if got := rig.When.String(); got != "RigSettings1 != '[]'" {
+		t.Errorf("got %q", got)
+	}
+}
