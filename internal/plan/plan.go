@@ -1,0 +1,162 @@
+// Package plan turns a spec into what CloudFormation will be asked to do:
+// which nested stacks are created or skipped and why, every main-stack
+// parameter and where its value comes from, the instance-group slots, the
+// template URL, stack name, tags, capabilities and the destroy order. It is
+// pure and deterministic: the same spec and region give the same plan.
+package plan
+
+import (
+	"github.com/hpctl/hpctl/internal/catalog"
+	"github.com/hpctl/hpctl/internal/spec"
+)
+
+// Action is what happens to a stack.
+type Action string
+
+const (
+	Create Action = "create"
+	Skip   Action = "skip"
+)
+
+// Where a parameter's value comes from.
+const (
+	FromSpec     = "spec"     // the user wrote it
+	FromHpctl    = "hpctl"    // hpctl chose it (a default of its own, or a value the spec implies)
+	FromTemplate = "template" // not sent: the template's default applies
+)
+
+// Ownership tags mark what hpctl made, so that destroy never takes what it
+// did not make.
+const (
+	TagCluster      = "hpctl:cluster"
+	TagOrchestrator = "hpctl:orchestrator"
+)
+
+// Plan is everything a deploy will do, decided before any AWS call.
+type Plan struct {
+	Orchestrator    string            `json:"orchestrator"`
+	Cluster         string            `json:"cluster"`
+	Region          string            `json:"region"`
+	StackName       string            `json:"stackName"`
+	ResourcePrefix  string            `json:"resourcePrefix"`
+	TemplateVersion string            `json:"templateVersion"`
+	Template        Template          `json:"template"`
+	Capabilities    []string          `json:"capabilities"`
+	Tags            []Tag             `json:"tags"`
+	Stacks          []Stack           `json:"stacks"`
+	InstanceGroups  []Group           `json:"instanceGroups"`
+	Parameters      []Param           `json:"parameters"`
+	CreateOrder     []string          `json:"createOrder"`
+	DestroyOrder    []string          `json:"destroyOrder"`
+	Warnings        []spec.Diagnostic `json:"warnings"`
+}
+
+// Template is where the main template comes from.
+type Template struct {
+	// Source is "hosted" (the AWS bucket) or "custom" (templates.bucket).
+	Source  string `json:"source"`
+	Bucket  string `json:"bucket"`
+	Key     string `json:"key"`
+	URL     string `json:"url"`
+	Stage   string `json:"stage,omitempty"`
+	Version string `json:"version,omitempty"`
+	// UploadDir is the local folder deploy uploads to the custom bucket first.
+	UploadDir string `json:"uploadDir,omitempty"`
+}
+
+// Tag is a stack tag.
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// Stack is one catalog stack with the plan's decision about it.
+type Stack struct {
+	Name       string       `json:"name"`
+	LogicalIDs []string     `json:"logicalIds,omitempty"`
+	Kind       catalog.Kind `json:"kind"`
+	Core       bool         `json:"core"`
+	Action     Action       `json:"action"`
+	// Reason says why, in terms of the spec; DecidedBy is the spec path.
+	Reason    string `json:"reason"`
+	DecidedBy string `json:"decidedBy,omitempty"`
+	// Condition is the template's condition, as the template writes it.
+	Condition    string `json:"condition"`
+	Creates      string `json:"creates"`
+	Note         string `json:"note,omitempty"`
+	TopLevelName string `json:"topLevelName,omitempty"`
+}
+
+// Param is one main-stack parameter and its value.
+type Param struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	// Sent is false when the template default applies.
+	Sent   bool   `json:"sent"`
+	Source string `json:"source"`
+	// From is the spec path behind the value, or why hpctl set it.
+	From string `json:"from,omitempty"`
+}
+
+// Group is one instance group and the slot that carries it.
+type Group struct {
+	Slot         string `json:"slot"`
+	Name         string `json:"name"`
+	InstanceType string `json:"instanceType"`
+	Count        int    `json:"count"`
+	Restricted   bool   `json:"restricted,omitempty"`
+	Type         string `json:"type,omitempty"`
+	Zone         string `json:"targetAvailabilityZoneId,omitempty"`
+	EBSVolumeGiB int    `json:"ebsVolumeGiB,omitempty"`
+	// JSON is the exact slot value the cluster Lambda reads.
+	JSON string `json:"json"`
+}
+
+// Created returns the stacks the plan creates, in catalog order.
+func (p *Plan) Created() []Stack {
+	var out []Stack
+	for _, s := range p.Stacks {
+		if s.Action == Create {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Stack returns the plan's entry for a catalog stack.
+func (p *Plan) Stack(name string) (Stack, bool) {
+	for _, s := range p.Stacks {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Stack{}, false
+}
+
+// Sent returns the parameters hpctl sends, in template order.
+func (p *Plan) Sent() []Param {
+	var out []Param
+	for _, x := range p.Parameters {
+		if x.Sent {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Value returns a parameter's effective value (sent, or the template default).
+func (p *Plan) Value(name string) string {
+	for _, x := range p.Parameters {
+		if x.Name == name {
+			return x.Value
+		}
+	}
+	return ""
+}
+
+// Options are the inputs of a plan besides the spec.
+type Options struct {
+	// Region is where the stacks go; the CLI resolves it from the spec, the
+	// flags and the environment.
+	Region string
+}
