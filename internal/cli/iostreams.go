@@ -1,0 +1,39 @@
+// Package cli holds hpctl's commands: each turns flags into calls to the
+// packages below it and hands what they return to render. It makes no AWS
+// calls and holds no business rules.
+package cli
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IO is what a command reads and writes, so that a test can run a whole
+// command against buffers.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// OutTTY is true when Out is a terminal (the live views need one).
+	OutTTY bool
+	// Getenv reads the environment (AWS_REGION and the like).
+	Getenv func(string) string
+}
+
+// System is the process's own standard streams and environment.
+func System() *IO {
+	return &IO{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		Getenv: os.Getenv,
+	}
+}
+
+// TestIO returns an IO over buffers with the given environment.
+func TestIO(env map[string]string) (ios *IO, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IO{In: in, Out: out, ErrOut: errOut, Getenv: func(k string) string { return env[k] }}, in, out, errOut
+}

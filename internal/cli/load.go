@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/render"
+	"github.com/hpctl/hpctl/internal/spec"
+	"github.com/spf13/cobra"
+)
+
+// maxSpecBytes bounds what hpctl reads as a spec; a real one is a few KiB.
+const maxSpecBytes = 1 << 20
+
+// loaded is a spec file and everything hpctl made of it.
+type loaded struct {
+	file  string
+	c     *spec.Cluster
+	plan  *plan.Plan
+	diags spec.Diagnostics
+}
+
+// addFileFlag adds -f, which every spec-reading command takes.
+func addFileFlag(cmd *cobra.Command, file *string) {
+	cmd.Flags().StringVarP(file, "file", "f", "cluster.yaml", "spec file, or - for standard input")
+	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
+}
+
+func readSpec(ios *IO, file string) (string, []byte, error) {
+	var r io.Reader
+	name := file
+	if file == "-" {
+		r, name = ios.In, spec.StdinName
+	} else {
+		f, err := os.Open(file)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return "", nil, usageErr("%s: no such file; `hpctl init eks -o %s` writes a starter", file, file)
+		case err != nil:
+			return "", nil, usageErr("%v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxSpecBytes+1))
+	switch {
+	case err != nil:
+		return "", nil, usageErr("read %s: %v", name, err)
+	case len(data) > maxSpecBytes:
+		return "", nil, usageErr("%s is larger than %d KiB; a spec is a few hundred lines", name, maxSpecBytes>>10)
+	}
+	return name, data, nil
+}
+
+// loadAndPlan reads, validates and plans a spec, gathering every finding.
+// want is the orchestrator the command is for ("" for any).
+func loadAndPlan(ios *IO, g *Globals, file string, want spec.Orchestrator, command string) (*loaded, error) {
+	name, data, err := readSpec(ios, file)
+	if err != nil {
+		return nil, err
+	}
+	c, diags := spec.Load(name, data)
+	l := &loaded{file: name, c: c, diags: diags}
+	if c == nil {
+		return l, nil
+	}
+	if want != "" && c.Orchestrator != want && (c.Orchestrator == spec.EKS || c.Orchestrator == spec.Slurm) {
+		l.diags = append(l.diags, c.Diag(spec.Error, "orchestrator",
+			"is %s, but this is `hpctl %s %s`; run `hpctl %s %s -f %s`", c.Orchestrator, command, want, command, c.Orchestrator, file))
+		return l, nil
+	}
+	region, err := resolveRegion(ios, g, c)
+	if err != nil {
+		l.diags = append(l.diags, c.Diag(spec.Error, "metadata.region", "%v", err))
+		return l, nil
+	}
+	p, pd := plan.Resolve(c, plan.Options{Region: region})
+	l.plan = p
+	// A value the spec already reports as wrong is not planned on top of.
+	bad := map[string]bool{}
+	for _, d := range diags.Errors() {
+		bad[d.Path] = true
+	}
+	for _, d := range pd {
+		if !underBad(d.Path, bad) {
+			l.diags = append(l.diags, d)
+		}
+	}
+	l.diags = l.diags.Sorted()
+	return l, nil
+}
+
+func underBad(path string, bad map[string]bool) bool {
+	for b := range bad {
+		if b != "" && spec.Under(path, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveRegion picks the region: the spec's, else --region, else the
+// environment. A spec that names a region deploys there; a flag that says
+// otherwise is a mistake, not an override.
+func resolveRegion(ios *IO, g *Globals, c *spec.Cluster) (string, error) {
+	specRegion := c.Metadata.Region
+	if g.Region != "" && specRegion != "" && g.Region != specRegion {
+		return "", fmt.Errorf("is %s, but --region is %s; a spec deploys where it says", specRegion, g.Region)
+	}
+	for _, r := range []string{specRegion, g.Region, ios.Getenv("AWS_REGION"), ios.Getenv("AWS_DEFAULT_REGION")} {
+		if r != "" {
+			return r, nil
+		}
+	}
+	return "", nil
+}
+
+// validation summarises findings and decisions for `validate` and for a
+// plan that cannot be made.
+func (l *loaded) validation() render.Validation {
+	v := render.Validation{File: l.file, Errors: l.diags.Errors(), Warnings: l.diags.Warnings()}
+	v.Valid = len(v.Errors) == 0
+	if l.c != nil {
+		v.Orchestrator = string(l.c.Orchestrator)
+	}
+	if l.plan != nil && v.Valid {
+		for _, s := range l.plan.Stacks {
+			if !s.Core {
+				continue
+			}
+			if s.Action == plan.Create {
+				v.Create = append(v.Create, s.Name)
+			} else {
+				v.Skip = append(v.Skip, s.Name)
+			}
+		}
+	}
+	return v
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+)
+
+// Globals are the flags every command takes.
+type Globals struct {
+	Region string
+	Output string
+}
+
+// JSON reports whether the user asked for machine-readable output.
+func (g *Globals) JSON() bool { return g.Output == "json" }
+
+// Run executes hpctl with args and returns the exit code.
+func Run(args []string, ios *IO, version string) int {
+	root := NewRoot(ios, version)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if !errors.As(err, &ee) {
+		// Only cobra returns bare errors: an unknown command or flag, or
+		// the wrong arguments. Every command wraps its own.
+		ee = &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nRun 'hpctl --help' for usage.", err)}
+	}
+	if !ee.Reported && ee.Err != nil {
+		fmt.Fprintf(ios.ErrOut, "hpctl: %v\n", ee.Err)
+	}
+	return ee.Code
+}
+
+// NewRoot builds the command tree.
+func NewRoot(ios *IO, version string) *cobra.Command {
+	g := &Globals{}
+	root := &cobra.Command{
+		Use:   "hpctl",
+		Short: "Deploy SageMaker HyperPod clusters through the AWS-hosted CloudFormation stacks",
+		Long: "hpctl reads one cluster spec, works out which nested stacks of the hosted HyperPod main stack\n" +
+			"to create, deploys them, follows every nested stack until the cluster is InService,\n" +
+			"and destroys it all again in reverse order.",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains([]string{"text", "json"}, g.Output) {
+				return usageErr("--output %q: text or json", g.Output)
+			}
+			return nil
+		},
+	}
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErr("%v\nRun 'hpctl --help' for usage.", err)
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Region, "region", "", "AWS region (default: the spec's metadata.region, then AWS_REGION)")
+	pf.StringVar(&g.Output, "output", "text", "output format: text or json")
+
+	root.AddCommand(
+		newInitCmd(ios, g),
+		newValidateCmd(ios, g),
+		newPlanCmd(ios, g),
+		newSchemaCmd(ios),
+		newVersionCmd(ios, g, version),
+	)
+	return root
+}
+
+// wrap gives every error a command returns an exit code: unless the command
+// chose one, a failure is a failure.
+func wrap(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		err := fn(cmd, args)
+		var ee *ExitError
+		if err != nil && !errors.As(err, &ee) {
+			return &ExitError{Code: ExitFailed, Err: err}
+		}
+		return err
+	}
+}
+
+// orchestratorArg takes the `eks|slurm` argument of init, plan and deploy.
+func orchestratorArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 || (args[0] != "eks" && args[0] != "slurm") {
+		return usageErr("%s needs the orchestrator: eks or slurm\nUsage: %s", cmd.CommandPath(), cmd.UseLine())
+	}
+	return nil
+}

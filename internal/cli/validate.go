@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"github.com/hpctl/hpctl/internal/render"
+	"github.com/spf13/cobra"
+)
+
+func newValidateCmd(ios *IO, g *Globals) *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:   "validate [-f FILE]",
+		Short: "Check a spec: every problem at once, each with file:line:col and its spec path",
+		Long: "validate reads the spec strictly, checks every value, and plans it against the hosted\n" +
+			"templates, so that their traps and the IDs a brought component must supply are reported\n" +
+			"too. It makes no AWS call. Exit code 2 when the spec has errors.",
+		Args: cobra.NoArgs,
+		RunE: wrap(func(*cobra.Command, []string) error {
+			l, err := loadAndPlan(ios, g, file, "", "validate")
+			if err != nil {
+				return err
+			}
+			v := l.validation()
+			switch {
+			case g.JSON():
+				err = render.ValidationJSON(ios.Out, v)
+			case v.Valid:
+				err = render.ValidationText(ios.Out, v)
+			default:
+				err = render.ValidationText(ios.ErrOut, v)
+			}
+			if err != nil {
+				return err
+			}
+			if !v.Valid {
+				return reported(ExitUsage)
+			}
+			return nil
+		}),
+	}
+	addFileFlag(cmd, &file)
+	return cmd
+}

@@ -1,0 +1,244 @@
+// Package render turns what hpctl decided or saw into text for people, plain
+// lines for logs and CI, and JSON for programs. It makes no AWS calls.
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hpctl/hpctl/internal/catalog"
+	"github.com/hpctl/hpctl/internal/plan"
+)
+
+// PlanText writes a plan a person reads in ten seconds: what is created and
+// skipped and why first, the details after.
+func PlanText(w io.Writer, p *plan.Plan) error {
+	var buf bytes.Buffer
+	if err := planText(&buf, p); err != nil {
+		return err
+	}
+	_, err := w.Write(trimLines(buf.Bytes()))
+	return err
+}
+
+// trimLines drops the padding tabwriter leaves after a row's last cell.
+func trimLines(b []byte) []byte {
+	lines := bytes.Split(b, []byte("\n"))
+	for i, l := range lines {
+		lines[i] = bytes.TrimRight(l, " ")
+	}
+	return bytes.Join(lines, []byte("\n"))
+}
+
+func planText(w io.Writer, p *plan.Plan) error {
+	ew := &errWriter{w: w}
+	orch := strings.ToUpper(p.Orchestrator[:1]) + p.Orchestrator[1:]
+	if p.Orchestrator == "eks" {
+		orch = "EKS"
+	}
+	ew.printf("Plan: %s HyperPod cluster %s in %s\n\n", orch, p.Cluster, p.Region)
+
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  Main stack\t%s\n", p.StackName)
+	fmt.Fprintf(tw, "  Template\t%s\n", p.Template.URL)
+	src := "AWS-hosted, stage " + p.Template.Stage
+	if p.Template.Version != "" {
+		src += ", version " + p.Template.Version
+	}
+	if p.Template.Source == "custom" {
+		src = "custom bucket " + p.Template.Bucket
+		if p.Template.UploadDir != "" {
+			src += ", uploaded from " + p.Template.UploadDir + " first"
+		}
+	}
+	fmt.Fprintf(tw, "\t%s; parameters of %s\n", src, p.TemplateVersion)
+	fmt.Fprintf(tw, "  Resource prefix\t%s\n", p.ResourcePrefix)
+	fmt.Fprintf(tw, "  Capabilities\t%s\n", strings.Join(p.Capabilities, ", "))
+	fmt.Fprintf(tw, "  Tags\t%s\n", tagList(p.Tags))
+	ew.err = tw.Flush()
+
+	var core, extra, idle []plan.Stack
+	for _, s := range p.Stacks {
+		switch {
+		case s.Core:
+			core = append(core, s)
+		case s.Action == plan.Create || s.DecidedBy != "":
+			extra = append(extra, s)
+		default:
+			idle = append(idle, s)
+		}
+	}
+	create := 0
+	for _, s := range core {
+		if s.Action == plan.Create {
+			create++
+		}
+	}
+	ew.printf("\nStacks: %d to create, %d to skip\n", create, len(core)-create)
+	stackTable(ew, append(core, extra...))
+	if len(idle) > 0 {
+		names := make([]string, len(idle))
+		for i, s := range idle {
+			names[i] = s.Name
+		}
+		ew.printf("  Also in the template, off at its defaults: %s\n", strings.Join(names, ", "))
+	}
+
+	if len(p.InstanceGroups) > 0 {
+		ew.printf("\nInstance groups: %d\n", len(p.InstanceGroups))
+		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		for _, g := range p.InstanceGroups {
+			fmt.Fprintf(tw, "  %s\t%s\t%s × %d\t%s\n", g.Slot, g.Name, g.InstanceType, g.Count, groupDetail(g))
+		}
+		ew.err = tw.Flush()
+	}
+
+	sent := p.Sent()
+	ew.printf("\nParameters: %d sent, %d left at template defaults\n", len(sent), len(p.Parameters)-len(sent))
+	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	var blanked []string
+	for _, x := range sent {
+		switch {
+		case isSlot(x.Name):
+		case x.Source == plan.FromHpctl && x.Value == "" && strings.HasPrefix(x.From, "blanks "):
+			blanked = append(blanked, x.Name)
+		default:
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", x.Name, clip(quoteEmpty(x.Value), 56), source(x))
+		}
+	}
+	ew.err = tw.Flush()
+	for _, g := range p.InstanceGroups {
+		ew.printf("  %s = %s\n", g.Slot, g.JSON)
+	}
+	if len(blanked) > 0 {
+		ew.printf("  Sent empty, so no placeholder default reaches CloudFormation: %s\n", strings.Join(blanked, ", "))
+	}
+
+	ew.printf("\nCreate order: %s\n", strings.Join(p.CreateOrder, " → "))
+	ew.printf("Destroy order: %s\n", destroyOrder(p))
+	if len(p.Warnings) > 0 {
+		ew.printf("\nWarnings:\n")
+		for _, d := range p.Warnings {
+			ew.printf("  %s\n", d.String())
+		}
+	}
+	return ew.err
+}
+
+func isSlot(name string) bool {
+	return strings.HasPrefix(name, "InstanceGroupSettings") || strings.HasPrefix(name, "RigSettings")
+}
+
+func stackTable(ew *errWriter, stacks []plan.Stack) {
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	for _, s := range stacks {
+		mark := "-"
+		if s.Action == plan.Create {
+			mark = "+"
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s%s\t%s\n", mark, s.Name, s.Reason, stackAside(s), s.DecidedBy)
+	}
+	ew.err = tw.Flush()
+}
+
+// stackAside says where a stack's name and the template's disagree.
+func stackAside(s plan.Stack) string {
+	switch {
+	case s.Kind == catalog.Companion:
+		return " (companion stack " + s.TopLevelName + ")"
+	case s.Kind == catalog.CustomResource:
+		return " (top-level stack " + s.TopLevelName + ")"
+	case s.Kind == catalog.Inside:
+		return " (inside LifeCycleScriptStack)"
+	case len(s.LogicalIDs) > 1:
+		return " (" + strings.Join(s.LogicalIDs, " + ") + ")"
+	case len(s.LogicalIDs) == 1 && s.LogicalIDs[0] != s.Name:
+		return " (" + s.LogicalIDs[0] + ")"
+	}
+	return ""
+}
+
+func groupDetail(g plan.Group) string {
+	var parts []string
+	if g.Restricted {
+		parts = append(parts, "restricted")
+	}
+	if g.Type != "" {
+		parts = append(parts, g.Type)
+	}
+	if g.Zone != "" {
+		parts = append(parts, g.Zone)
+	}
+	if g.EBSVolumeGiB > 0 {
+		parts = append(parts, fmt.Sprintf("EBS %d GiB", g.EBSVolumeGiB))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func source(x plan.Param) string {
+	if x.Source == plan.FromSpec {
+		return x.From
+	}
+	return "hpctl: " + x.From
+}
+
+func destroyOrder(p *plan.Plan) string {
+	order := strings.Join(p.DestroyOrder, " → ")
+	if s, ok := p.Stack("HyperPodClusterStack"); ok && s.Action == plan.Create {
+		return "the HyperPod cluster " + p.Cluster + " first, then " + order
+	}
+	return order
+}
+
+func tagList(tags []plan.Tag) string {
+	parts := make([]string, len(tags))
+	for i, t := range tags {
+		parts[i] = t.Key + "=" + t.Value
+	}
+	return strings.Join(parts, ", ")
+}
+
+func quoteEmpty(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// PlanJSON writes the plan as one JSON document with the same content as the text.
+func PlanJSON(w io.Writer, p *plan.Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
+}
+
+// errWriter keeps the first write error so the layout code stays readable.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(b []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(b)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	fmt.Fprintf(e, format, args...)
+}
