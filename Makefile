@@ -1,0 +1,40 @@
+# hpctl: build, test, lint, demo. `make help` lists the targets.
+SHELL   := bash
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BIN     := bin/hpctl
+
+.PHONY: help build test lint bench golden fuzz demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/hpctl
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/hpctl
+
+test: ## run every test
+	$(GO) test ./...
+
+lint: ## gofmt, go vet
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+bench: ## benchmarks: plan resolution of a 20-group spec
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/plan/
+
+golden: ## rewrite the golden files from the current output
+	$(GO) test ./internal/cli/ -run Golden -update
+
+fuzz: ## fuzz the spec loader for a minute
+	$(GO) test ./internal/spec/ -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 5s
+
+demo: build ## write a starter spec, validate it, and plan the examples (no AWS account needed)
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	  echo "\$$ hpctl init eks -o $$dir/cluster.yaml"; $(BIN) init eks -o $$dir/cluster.yaml; \
+	  echo "\$$ hpctl validate -f $$dir/cluster.yaml"; $(BIN) validate -f $$dir/cluster.yaml; \
+	  echo; echo "\$$ hpctl plan eks -f examples/eks-existing-vpc.yaml"; $(BIN) plan eks -f examples/eks-existing-vpc.yaml; \
+	  echo; echo "\$$ hpctl plan slurm -f examples/slurm-quickstart.yaml"; $(BIN) plan slurm -f examples/slurm-quickstart.yaml
+
+clean: ## remove build output
+	rm -rf bin
