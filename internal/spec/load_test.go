@@ -185,12 +185,12 @@ func TestLoadBadSpecs(t *testing.T) {
 
 func TestLoadValid(t *testing.T) {
 	for name, text := range map[string]string{
-		"eks base":   baseEKS,
-		"slurm base": baseSlurm,
-		"version as a YAML number": edit(baseEKS, "", "kubernetes: {cluster: {version: 1.30}}\n"),
-		"fsx true":                 edit(baseEKS, "", "storage: {fsx: true}\n"),
+		"eks base":                   baseEKS,
+		"slurm base":                 baseSlurm,
+		"version as a YAML number":   edit(baseEKS, "", "kubernetes: {cluster: {version: 1.30}}\n"),
+		"fsx true":                   edit(baseEKS, "", "storage: {fsx: true}\n"),
 		"empty values keep defaults": edit(baseEKS, "", "templates:\nfeatures:\n"),
-		"anchors":                  edit(baseEKS, "  name: ml\n", "  name: &n ml\n  stackName: *n\n"),
+		"anchors":                    edit(baseEKS, "  name: ml\n", "  name: &n ml\n  stackName: *n\n"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, ds := Load("t.yaml", []byte(text))
