@@ -85,6 +85,9 @@ type Stack struct {
 	Creates      string `json:"creates"`
 	Note         string `json:"note,omitempty"`
 	TopLevelName string `json:"topLevelName,omitempty"`
+	// SuppliedBy lists, for a skipped stack, the main-stack parameters its
+	// created consumers read in place of its outputs.
+	SuppliedBy []string `json:"suppliedBy,omitempty"`
 }
 
 // Param is one main-stack parameter and its value.

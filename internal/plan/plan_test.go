@@ -114,30 +114,34 @@ func TestStackSwitches(t *testing.T) {
 		skip        []string
 		switchParam string
 		switchValue string
+		params      map[string]string
 	}{
 		{fullEKS, "bring the VPC", []string{"  availabilityZoneIds: [usw2-az1, usw2-az2]\n  vpc: {cidr: 10.192.0.0/16}\n", broughtVPC,
-			"fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1200, subnetId: subnet-0a1b2c3d4e5f60001}"}, []string{"VPCStack", "PrivateSubnetStack"}, "CreateVPCStack", "false"},
-		{fullEKS, "bring security groups", []string{"securityGroup: {}", "securityGroup: {ids: [sg-0a1b2c3d4e5f67890]}"}, []string{"SecurityGroupStack"}, "CreateSecurityGroupStack", "false"},
-		{fullEKS, "bring the EKS cluster", []string{"cluster: {name: eks}", "cluster: {existing: platform}"}, []string{"EKSClusterStack"}, "CreateEKSClusterStack", "false"},
-		{fullEKS, "bring the bucket", []string{"bucket: {}", "bucket: {name: sagemaker-team}"}, []string{"S3BucketStack"}, "CreateS3BucketStack", "false"},
-		{fullEKS, "no S3 endpoint", []string{"s3Endpoint: true", "s3Endpoint: false"}, []string{"S3EndpointStack"}, "CreateS3EndpointStack", "false"},
-		{fullEKS, "no lifecycle scripts", []string{"bucket: {}", "bucket: {name: sagemaker-team}", "lifecycleScripts: true", "lifecycleScripts: false"}, []string{"LifeCycleScriptStack", "S3BucketStack"}, "CreateLifeCycleScriptStack", "false"},
-		{fullEKS, "bring the role", []string{"executionRole: {}", "executionRole: {name: my-role}"}, []string{"SageMakerIAMRoleStack"}, "CreateSageMakerIAMRoleStack", "false"},
-		{fullEKS, "no Helm chart on a brought EKS", []string{"cluster: {name: eks}", "cluster: {existing: platform}", "install: true", "install: false"}, []string{"HelmChartStack", "EKSClusterStack"}, "CreateHelmChartStack", "false"},
+			"fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1200, subnetId: subnet-0a1b2c3d4e5f60001}"}, []string{"VPCStack", "PrivateSubnetStack"}, "CreateVPCStack", "false", map[string]string{
+			"VpcId": "vpc-0a1b2c3d4e5f67890", "PrivateSubnetIds": "subnet-0a1b2c3d4e5f60001",
+			"EksPrivateSubnetIds": "subnet-0a1b2c3d4e5f60002,subnet-0a1b2c3d4e5f60003", "PrivateRouteTableIds": "rtb-0a1b2c3d4e5f60001",
+			"EksPrivateRouteTableIds": "rtb-0a1b2c3d4e5f60002", "NatGatewayIds": "", "AvailabilityZoneIds": ""}},
+		{fullEKS, "bring security groups", []string{"securityGroup: {}", "securityGroup: {ids: [sg-0a1b2c3d4e5f67890]}"}, []string{"SecurityGroupStack"}, "CreateSecurityGroupStack", "false", map[string]string{"SecurityGroupIds": "sg-0a1b2c3d4e5f67890"}},
+		{fullEKS, "bring the EKS cluster", []string{"cluster: {name: eks}", "cluster: {existing: platform}"}, []string{"EKSClusterStack"}, "CreateEKSClusterStack", "false", map[string]string{"EKSClusterName": "platform"}},
+		{fullEKS, "bring the bucket", []string{"bucket: {}", "bucket: {name: sagemaker-team}"}, []string{"S3BucketStack"}, "CreateS3BucketStack", "false", map[string]string{"S3BucketName": "sagemaker-team", "OnCreatePath": "on_create.sh"}},
+		{fullEKS, "no S3 endpoint", []string{"s3Endpoint: true", "s3Endpoint: false"}, []string{"S3EndpointStack"}, "CreateS3EndpointStack", "false", nil},
+		{fullEKS, "no lifecycle scripts", []string{"bucket: {}", "bucket: {name: sagemaker-team}", "lifecycleScripts: true", "lifecycleScripts: false"}, []string{"LifeCycleScriptStack", "S3BucketStack"}, "CreateLifeCycleScriptStack", "false", nil},
+		{fullEKS, "bring the role", []string{"executionRole: {}", "executionRole: {name: my-role}"}, []string{"SageMakerIAMRoleStack"}, "CreateSageMakerIAMRoleStack", "false", map[string]string{"SageMakerIAMRoleName": "my-role"}},
+		{fullEKS, "no Helm chart on a brought EKS", []string{"cluster: {name: eks}", "cluster: {existing: platform}", "install: true", "install: false"}, []string{"HelmChartStack", "EKSClusterStack"}, "CreateHelmChartStack", "false", nil},
 		{fullEKS, "no HyperPod cluster", []string{"  instanceGroups:\n    - {name: workers, instanceType: ml.g5.8xlarge, count: 2}\n", "  create: false\n", "inferenceOperator: true", "inferenceOperator: false", "observability: true", "observability: false"},
-			[]string{"HyperPodClusterStack", "InferenceOperatorMainStack", "PrivateSubnetTagsStack", "CertManagerStack", "ObservabilityCustomStack"}, "CreateHyperPodClusterStack", "false"},
-		{fullEKS, "no FSx", []string{"fsx: {capacityGiB: 1200}", "fsx: false"}, []string{"FsxStack"}, "CreateFsxStack", "false"},
-		{fullEKS, "no inference operator", []string{"inferenceOperator: true", "inferenceOperator: false"}, []string{"InferenceOperatorMainStack", "PrivateSubnetTagsStack", "CertManagerStack"}, "EnableHPInferenceFeature", "false"},
-		{fullEKS, "no observability", []string{"observability: true", "observability: false"}, []string{"ObservabilityCustomStack"}, "EnableObservabilityFeature", "false"},
-		{fullSlurm, "slurm: bring the network", []string{"  vpc: {cidr: 10.192.0.0/16}\n", "  vpc: {id: vpc-0a1b2c3d4e5f67890, privateSubnetIds: [subnet-0a1b2c3d4e5f60001]}\n", "fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1200, subnetId: subnet-0a1b2c3d4e5f60001}"}, []string{"VPCStack"}, "CreateVPCStack", "false"},
-		{fullSlurm, "slurm: bring the group", []string{"securityGroup: {}", "securityGroup: {ids: [sg-0a1b2c3d4e5f67890]}"}, []string{"SecurityGroupStack"}, "CreateSecurityGroupStack", "false"},
-		{fullSlurm, "slurm: bring the bucket", []string{"bucket: {}", "bucket: {name: sagemaker-team}"}, []string{"S3BucketStack"}, "CreateS3BucketStack", "false"},
-		{fullSlurm, "slurm: no scripts", []string{"bucket: {}", "bucket: {name: sagemaker-team}", "lifecycleScripts: true", "lifecycleScripts: false"}, []string{"LifeCycleScriptStack", "S3BucketStack"}, "CreateLifeCycleScriptStack", "false"},
-		{fullSlurm, "slurm: bring the role", []string{"executionRole: {}", "executionRole: {name: my-role}"}, []string{"SageMakerIAMRoleStack"}, "CreateSageMakerIAMRoleStack", "false"},
-		{fullSlurm, "slurm: no FSx", []string{"fsx: {capacityGiB: 1200}", "fsx: false"}, []string{"FsxStack"}, "CreateFsxStack", "false"},
+			[]string{"HyperPodClusterStack", "InferenceOperatorMainStack", "PrivateSubnetTagsStack", "CertManagerStack", "ObservabilityCustomStack"}, "CreateHyperPodClusterStack", "false", nil},
+		{fullEKS, "no FSx", []string{"fsx: {capacityGiB: 1200}", "fsx: false"}, []string{"FsxStack"}, "CreateFsxStack", "false", nil},
+		{fullEKS, "no inference operator", []string{"inferenceOperator: true", "inferenceOperator: false"}, []string{"InferenceOperatorMainStack", "PrivateSubnetTagsStack", "CertManagerStack"}, "EnableHPInferenceFeature", "false", nil},
+		{fullEKS, "no observability", []string{"observability: true", "observability: false"}, []string{"ObservabilityCustomStack"}, "EnableObservabilityFeature", "false", nil},
+		{fullSlurm, "slurm: bring the network", []string{"  vpc: {cidr: 10.192.0.0/16}\n", "  vpc: {id: vpc-0a1b2c3d4e5f67890, privateSubnetIds: [subnet-0a1b2c3d4e5f60001]}\n", "fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1200, subnetId: subnet-0a1b2c3d4e5f60001}"}, []string{"VPCStack"}, "CreateVPCStack", "false", map[string]string{"VpcId": "vpc-0a1b2c3d4e5f67890", "PrivateSubnetIds": "subnet-0a1b2c3d4e5f60001"}},
+		{fullSlurm, "slurm: bring the group", []string{"securityGroup: {}", "securityGroup: {ids: [sg-0a1b2c3d4e5f67890]}"}, []string{"SecurityGroupStack"}, "CreateSecurityGroupStack", "false", map[string]string{"SecurityGroupId": "sg-0a1b2c3d4e5f67890"}},
+		{fullSlurm, "slurm: bring the bucket", []string{"bucket: {}", "bucket: {name: sagemaker-team}"}, []string{"S3BucketStack"}, "CreateS3BucketStack", "false", nil},
+		{fullSlurm, "slurm: no scripts", []string{"bucket: {}", "bucket: {name: sagemaker-team}", "lifecycleScripts: true", "lifecycleScripts: false"}, []string{"LifeCycleScriptStack", "S3BucketStack"}, "CreateLifeCycleScriptStack", "false", nil},
+		{fullSlurm, "slurm: bring the role", []string{"executionRole: {}", "executionRole: {name: my-role}"}, []string{"SageMakerIAMRoleStack"}, "CreateSageMakerIAMRoleStack", "false", nil},
+		{fullSlurm, "slurm: no FSx", []string{"fsx: {capacityGiB: 1200}", "fsx: false"}, []string{"FsxStack"}, "CreateFsxStack", "false", nil},
 		{fullSlurm, "slurm: no cluster", []string{"  instanceGroups:\n    - {name: controller, type: Controller, instanceType: ml.c5.xlarge, count: 1}\n    - {name: workers, type: Compute, instanceType: ml.g5.8xlarge, count: 2}\n", "  create: false\n"},
-			[]string{"HyperPodClusterStack"}, "CreateHyperPodClusterStack", "false"},
-		{fullSlurm, "slurm: no SSM", []string{"ssm: true", "ssm: false"}, []string{"SSMStack"}, "", ""},
+			[]string{"HyperPodClusterStack"}, "CreateHyperPodClusterStack", "false", nil},
+		{fullSlurm, "slurm: no SSM", []string{"ssm: true", "ssm: false"}, []string{"SSMStack"}, "", "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			full := mustPlan(t, tc.base)
@@ -164,6 +168,20 @@ func TestStackSwitches(t *testing.T) {
 			}
 			if tc.switchParam != "" && p.Value(tc.switchParam) != tc.switchValue {
 				t.Errorf("%s = %q, want %q", tc.switchParam, p.Value(tc.switchParam), tc.switchValue)
+			}
+			// What the skipped stack would have fed now comes from the spec.
+			for name, want := range tc.params {
+				if got := p.Value(name); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+			for _, name := range tc.skip {
+				s, _ := p.Stack(name)
+				for _, param := range s.SuppliedBy {
+					if _, ok := tc.params[param]; !ok && tc.params != nil {
+						t.Errorf("%s is supplied by %s, which the test does not check", name, param)
+					}
+				}
 			}
 		})
 	}

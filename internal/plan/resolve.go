@@ -155,6 +155,7 @@ func (r *resolver) build() *Plan {
 	for _, s := range cat.Stacks {
 		p.Stacks = append(p.Stacks, r.decide(s))
 	}
+	r.suppliedBy(p)
 	p.CreateOrder, p.DestroyOrder = r.order(p)
 	return p
 }
@@ -190,6 +191,27 @@ func (r *resolver) decide(s catalog.Stack) Stack {
 func (r *resolver) topLevelName(s catalog.Stack) string {
 	n := strings.ReplaceAll(s.TopLevelName, "<prefix>", r.c.ResourcePrefix())
 	return strings.ReplaceAll(n, "<stack>", r.c.StackName())
+}
+
+// suppliedBy records, for each skipped stack, the parameters that take the
+// place of its outputs for the stacks that are created.
+func (r *resolver) suppliedBy(p *Plan) {
+	for i, s := range p.Stacks {
+		if s.Action == Create {
+			continue
+		}
+		for _, f := range r.cat.Feeds {
+			if f.From != s.Name || f.Else == "" || slices.Contains(p.Stacks[i].SuppliedBy, f.Else) {
+				continue
+			}
+			for _, to := range f.To {
+				if c, _ := p.Stack(to); c.Action == Create {
+					p.Stacks[i].SuppliedBy = append(p.Stacks[i].SuppliedBy, f.Else)
+					break
+				}
+			}
+		}
+	}
 }
 
 // mismatches turns a stack the spec asks for but the template would not

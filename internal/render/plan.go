@@ -145,8 +145,12 @@ func stackTable(ew *errWriter, stacks []plan.Stack) {
 	ew.err = tw.Flush()
 }
 
-// stackAside says where a stack's name and the template's disagree.
+// stackAside says what stands in for a skipped stack's outputs, and where a
+// stack's name and the template's disagree.
 func stackAside(s plan.Stack) string {
+	if len(s.SuppliedBy) > 0 {
+		return "; the stacks read " + strings.Join(s.SuppliedBy, ", ") + " instead"
+	}
 	switch {
 	case s.Kind == catalog.Companion:
 		return " (companion stack " + s.TopLevelName + ")"
