@@ -1,0 +1,89 @@
+// Package cloud builds the AWS clients hpctl uses from the same inputs the
+// AWS CLI takes: a profile, a region, an endpoint URL, and otherwise the
+// SDK's own environment and shared configuration (SSO and assumed roles
+// included). It holds no decisions.
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+)
+
+// Options say where and as whom to call AWS.
+type Options struct {
+	Profile string
+	Region  string
+	// Endpoint replaces every service's endpoint (--endpoint-url); the SDK
+	// also reads AWS_ENDPOINT_URL by itself.
+	Endpoint string
+	// MaxAttempts bounds each call's attempts, retries included (default 8:
+	// throttling during a long deployment must not end it).
+	MaxAttempts int
+	// Credentials replace the default chain (tests).
+	Credentials aws.CredentialsProvider
+}
+
+// Clients are the SDK clients of one region and identity.
+type Clients struct {
+	Region         string
+	CloudFormation *cloudformation.Client
+	S3             *s3.Client
+	SageMaker      *sagemaker.Client
+}
+
+// ErrNoRegion is returned when neither the options nor the SDK's
+// configuration name a region.
+var ErrNoRegion = errors.New("no AWS region: pass --region, set AWS_REGION, or set one in the profile")
+
+// New loads the SDK configuration and builds the clients.
+func New(ctx context.Context, opts Options) (*Clients, error) {
+	attempts := opts.MaxAttempts
+	if attempts == 0 {
+		attempts = 8
+	}
+	load := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = attempts
+				o.MaxBackoff = 20 * time.Second
+			})
+		}),
+	}
+	if opts.Profile != "" {
+		load = append(load, config.WithSharedConfigProfile(opts.Profile))
+	}
+	if opts.Region != "" {
+		load = append(load, config.WithRegion(opts.Region))
+	}
+	if opts.Endpoint != "" {
+		load = append(load, config.WithBaseEndpoint(opts.Endpoint))
+	}
+	if opts.Credentials != nil {
+		load = append(load, config.WithCredentialsProvider(opts.Credentials))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, ErrNoRegion
+	}
+	customEndpoint := cfg.BaseEndpoint != nil
+	return &Clients{
+		Region:         cfg.Region,
+		CloudFormation: cloudformation.NewFromConfig(cfg),
+		// A custom endpoint (an emulator, a VPC endpoint) serves buckets by
+		// path, not by bucket host name.
+		S3:        s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = customEndpoint }),
+		SageMaker: sagemaker.NewFromConfig(cfg),
+	}, nil
+}

@@ -1,0 +1,289 @@
+// Package emulator runs the local AWS emulator hpctl's tests and demo use:
+// moto, with the patch layer in hpctl_emu/, on a free loopback port.
+//
+// moto is not a Go dependency: it is found by probing Python interpreters
+// for `import moto.server`. Where none has it, tests skip with a message
+// (and fail under CI=true, where its absence is a broken machine).
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+//go:embed hpctl_emu/*.py
+var patchLayer embed.FS
+
+// ErrNoMoto means no Python interpreter on this machine can import moto.
+var ErrNoMoto = errors.New("no Python interpreter with moto was found (tried $HPCTL_PYTHON, the pyenv versions and python3 on PATH); " +
+	"install moto[server] 5.x, or set HPCTL_PYTHON to an interpreter that has it")
+
+// Settings control the patch layer (see hpctl_emu/state.py).
+type Settings struct {
+	// ResourceSeconds is how long each resource takes to create or delete.
+	ResourceSeconds float64 `json:"resourceSeconds"`
+	// StackSeconds keep matching stacks in progress a while longer.
+	StackSeconds []StackDelay `json:"stackSeconds,omitempty"`
+	// Failures make named resources fail with a reason.
+	Failures []Failure `json:"failures,omitempty"`
+	// ClusterSeconds is how long a HyperPod cluster is Creating, and Deleting.
+	ClusterSeconds float64 `json:"clusterSeconds"`
+	// ClusterFailures make matching clusters end Failed.
+	ClusterFailures []ClusterFailure `json:"clusterFailures,omitempty"`
+}
+
+// StackDelay holds stacks whose name matches the glob in progress for Seconds.
+type StackDelay struct {
+	Stack   string  `json:"stack"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Failure makes a resource fail. Stack is a glob on the stack name (nested
+// stacks are named <parent>-<LogicalId>-<suffix>); Operation is "create"
+// (the default) or "delete"; Reason reads "Code: message".
+type Failure struct {
+	Stack     string `json:"stack"`
+	LogicalID string `json:"logicalId"`
+	Reason    string `json:"reason"`
+	Operation string `json:"operation,omitempty"`
+}
+
+// ClusterFailure makes clusters whose name matches the glob end Failed.
+type ClusterFailure struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// Emulator is one running server.
+type Emulator struct {
+	// URL is the endpoint to give the SDK, on 127.0.0.1.
+	URL    string
+	Port   int
+	Python string
+	// Log is the server's output, for a test that needs to show it.
+	Log string
+
+	cmd *exec.Cmd
+	dir string
+}
+
+// Options tune Start.
+type Options struct {
+	// Python overrides the interpreter search.
+	Python string
+	// Port is the port to listen on; 0 picks a free one.
+	Port int
+	// Dir is where the patch layer and the log are written; empty makes a
+	// temporary folder that Stop removes.
+	Dir string
+}
+
+// FindPython returns the first interpreter that can import moto.server.
+func FindPython() (string, error) {
+	var candidates []string
+	if p := os.Getenv("HPCTL_PYTHON"); p != "" {
+		candidates = append(candidates, p)
+	}
+	root := os.Getenv("PYENV_ROOT")
+	if root == "" {
+		if out, err := exec.Command("pyenv", "root").Output(); err == nil {
+			root = strings.TrimSpace(string(out))
+		} else if home, err := os.UserHomeDir(); err == nil {
+			root = filepath.Join(home, ".pyenv")
+		}
+	}
+	versions, _ := filepath.Glob(filepath.Join(root, "versions", "*", "bin", "python3"))
+	// Newest first: an older interpreter sorts first but is less likely to have moto.
+	sort.Sort(sort.Reverse(sort.StringSlice(versions)))
+	candidates = append(candidates, versions...)
+	if p, err := exec.LookPath("python3"); err == nil {
+		candidates = append(candidates, p)
+	}
+	for _, py := range candidates {
+		if exec.Command(py, "-c", "import moto.server, werkzeug").Run() == nil {
+			return py, nil
+		}
+	}
+	return "", ErrNoMoto
+}
+
+// Start writes the patch layer out, starts the server in its own process
+// group, and waits until it answers.
+func Start(ctx context.Context, opts Options) (*Emulator, error) {
+	py := opts.Python
+	if py == "" {
+		var err error
+		if py, err = FindPython(); err != nil {
+			return nil, err
+		}
+	}
+	dir, temporary := opts.Dir, opts.Dir == ""
+	if temporary {
+		var err error
+		if dir, err = os.MkdirTemp("", "hpctl-emu-"); err != nil {
+			return nil, err
+		}
+	}
+	if err := writePatchLayer(dir); err != nil {
+		return nil, err
+	}
+	port := opts.Port
+	if port == 0 {
+		var err error
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	logPath := filepath.Join(dir, "emulator.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+
+	cmd := exec.Command(py, "-m", "hpctl_emu", "--port", strconv.Itoa(port))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir, "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Its own process group, so Stop takes every process it started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", py, err)
+	}
+	e := &Emulator{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Port: port, Python: py, Log: logPath, cmd: cmd}
+	if temporary {
+		e.dir = dir
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	if err := e.waitReady(ctx, exited); err != nil {
+		_ = e.Stop()
+		return nil, err
+	}
+	return e, nil
+}
+
+func writePatchLayer(dir string) error {
+	return fs.WalkDir(patchLayer, "hpctl_emu", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := patchLayer.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, path)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (e *Emulator) waitReady(ctx context.Context, exited <-chan error) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the emulator exited (%v):\n%s", err, e.tail())
+		case <-ctx.Done():
+			return fmt.Errorf("the emulator did not answer on %s: %w\n%s", e.URL, ctx.Err(), e.tail())
+		case <-time.After(50 * time.Millisecond):
+		}
+		resp, err := http.Get(e.URL + "/hpctl-emu/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+}
+
+func (e *Emulator) tail() string {
+	data, _ := os.ReadFile(e.Log)
+	if len(data) > 4000 {
+		data = data[len(data)-4000:]
+	}
+	return string(data)
+}
+
+// Stop ends the server's whole process group and waits for it.
+func (e *Emulator) Stop() error {
+	if e.cmd == nil || e.cmd.Process == nil {
+		return nil
+	}
+	pgid := e.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && syscall.Kill(-pgid, 0) == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if syscall.Kill(-pgid, 0) == nil {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	if e.dir != "" {
+		_ = os.RemoveAll(e.dir)
+	}
+	e.cmd = nil
+	return nil
+}
+
+// Configure replaces the patch layer's settings.
+func (e *Emulator) Configure(ctx context.Context, s Settings) error {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return e.post(ctx, "/hpctl-emu/config", body)
+}
+
+// Reset wipes every service's state and the settings, and stops operations
+// still running.
+func (e *Emulator) Reset(ctx context.Context) error {
+	return e.post(ctx, "/moto-api/reset", nil)
+}
+
+func (e *Emulator) post(ctx context.Context, path string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var buf bytes.Buffer
+		_, _ = buf.ReadFrom(resp.Body)
+		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, buf.String())
+	}
+	return nil
+}

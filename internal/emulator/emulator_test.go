@@ -1,0 +1,556 @@
+package emulator
+
+// Each behaviour of the patch layer has its own smoke test through the real
+// SDK over HTTP, so an upgrade of moto that breaks one is caught by name.
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+const netTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Cidr: {Type: String}
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: !Ref Cidr}
+  SubnetA:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.9.1.0/24, AvailabilityZoneId: usw2-az1}
+Outputs:
+  VpcId: {Value: !Ref Vpc}
+  SubnetId: {Value: !Ref SubnetA}
+`
+
+const sgTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  VpcId: {Type: String}
+Resources:
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: cluster, VpcId: !Ref VpcId}
+Outputs:
+  GroupId: {Value: !GetAtt Group.GroupId}
+`
+
+// mainTemplate nests both, wiring them with Fn::GetAtt Child.Outputs.X in a
+// property and in the outputs, in long and short form.
+const mainTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Cidr: {Type: String, Default: 10.9.0.0/16}
+Resources:
+  NetStack:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://tpl.s3.us-west-2.amazonaws.com/net.yaml
+      Parameters: {Cidr: !Ref Cidr}
+  SgStack:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://tpl.s3.us-west-2.amazonaws.com/sg.yaml
+      Parameters:
+        VpcId: {"Fn::GetAtt": [NetStack, Outputs.VpcId]}
+Outputs:
+  Vpc: {Value: !GetAtt NetStack.Outputs.VpcId}
+  Group: {Value: {"Fn::GetAtt": [SgStack, Outputs.GroupId]}}
+`
+
+type fixture struct {
+	t   *testing.T
+	ctx context.Context
+	emu *Emulator
+	c   *cloud.Clients
+}
+
+func setup(t *testing.T, s Settings) *fixture {
+	t.Helper()
+	emu := ForTest(t)
+	ctx := context.Background()
+	if err := emu.Configure(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	c, err := emu.Clients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, ctx: ctx, emu: emu, c: c}
+	f.put("tpl", "net.yaml", netTemplate)
+	f.put("tpl", "sg.yaml", sgTemplate)
+	return f
+}
+
+func (f *fixture) put(bucket, key, body string) {
+	f.t.Helper()
+	_, err := f.c.S3.CreateBucket(f.ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintUsWest2}})
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if err != nil && !errors.As(err, &owned) {
+		f.t.Fatal(err)
+	}
+	if _, err := f.c.S3.PutObject(f.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) create(name, body string, params ...cftypes.Parameter) string {
+	f.t.Helper()
+	out, err := f.c.CloudFormation.CreateStack(f.ctx, &cloudformation.CreateStackInput{
+		StackName: aws.String(name), TemplateBody: aws.String(body), Parameters: params,
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return aws.ToString(out.StackId)
+}
+
+func (f *fixture) stack(nameOrID string) cftypes.Stack {
+	f.t.Helper()
+	out, err := f.c.CloudFormation.DescribeStacks(f.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(nameOrID)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return out.Stacks[0]
+}
+
+// settle waits until the stack is no longer in progress.
+func (f *fixture) settle(nameOrID string) cftypes.Stack {
+	f.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := f.stack(nameOrID)
+		if !strings.HasSuffix(string(s.StackStatus), "_IN_PROGRESS") && s.StackStatus != "CREATE_PENDING" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("%s still %s", nameOrID, s.StackStatus)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// events returns a stack's events oldest first, as "LogicalId STATUS reason".
+func (f *fixture) events(nameOrID string) []string {
+	f.t.Helper()
+	var out []string
+	p := cloudformation.NewDescribeStackEventsPaginator(f.c.CloudFormation, &cloudformation.DescribeStackEventsInput{StackName: aws.String(nameOrID)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(f.ctx)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, e := range page.StackEvents {
+			line := aws.ToString(e.LogicalResourceId) + " " + string(e.ResourceStatus)
+			if r := aws.ToString(e.ResourceStatusReason); r != "" {
+				line += " " + r
+			}
+			out = append(out, line)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+func (f *fixture) resources(nameOrID string) map[string]cftypes.StackResourceSummary {
+	f.t.Helper()
+	out, err := f.c.CloudFormation.ListStackResources(f.ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(nameOrID)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	m := map[string]cftypes.StackResourceSummary{}
+	for _, r := range out.StackResourceSummaries {
+		m[aws.ToString(r.LogicalResourceId)] = r
+	}
+	return m
+}
+
+func outputs(s cftypes.Stack) map[string]string {
+	m := map[string]string{}
+	for _, o := range s.Outputs {
+		m[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return m
+}
+
+// contains checks that want appear in got in this order (other lines between).
+func inOrder(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	i := 0
+	for _, line := range got {
+		if i < len(want) && strings.Contains(line, want[i]) {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Errorf("missing %q (in order) from events:\n  %s", want[i], strings.Join(got, "\n  "))
+	}
+}
+
+func TestNestedOutputsInPropertiesAndOutputs(t *testing.T) {
+	f := setup(t, Settings{})
+	f.create("wired", mainTemplate)
+	s := f.settle("wired")
+	if s.StackStatus != cftypes.StackStatusCreateComplete {
+		t.Fatalf("%s: %s", s.StackStatus, aws.ToString(s.StackStatusReason))
+	}
+	out := outputs(s)
+	if !strings.HasPrefix(out["Vpc"], "vpc-") || !strings.HasPrefix(out["Group"], "sg-") {
+		t.Errorf("outputs %v", out)
+	}
+	sg := f.resources("wired")["SgStack"]
+	child := f.stack(aws.ToString(sg.PhysicalResourceId))
+	for _, p := range child.Parameters {
+		if aws.ToString(p.ParameterKey) == "VpcId" && aws.ToString(p.ParameterValue) != out["Vpc"] {
+			t.Errorf("child got VpcId %s, want %s", aws.ToString(p.ParameterValue), out["Vpc"])
+		}
+	}
+}
+
+func TestPerResourceEventsIncludingNestedStacks(t *testing.T) {
+	f := setup(t, Settings{})
+	f.create("events", mainTemplate)
+	f.settle("events")
+	got := f.events("events")
+	inOrder(t, got,
+		"events CREATE_IN_PROGRESS User Initiated",
+		"NetStack CREATE_IN_PROGRESS",
+		"NetStack CREATE_IN_PROGRESS Resource creation Initiated",
+		"NetStack CREATE_COMPLETE",
+		"SgStack CREATE_IN_PROGRESS Resource creation Initiated",
+		"SgStack CREATE_COMPLETE",
+		"events CREATE_COMPLETE")
+	net := f.resources("events")["NetStack"]
+	inOrder(t, f.events(aws.ToString(net.PhysicalResourceId)), "Vpc CREATE_IN_PROGRESS", "Vpc CREATE_COMPLETE",
+		"SubnetA CREATE_IN_PROGRESS", "SubnetA CREATE_COMPLETE")
+}
+
+func TestNestedStackResourceShowsChildARNAtOnce(t *testing.T) {
+	f := setup(t, Settings{StackSeconds: []StackDelay{{Stack: "*-NetStack-*", Seconds: 1}}})
+	f.create("arn", mainTemplate)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, ok := f.resources("arn")["NetStack"]
+		if ok && r.ResourceStatus == cftypes.ResourceStatusCreateInProgress && strings.Contains(aws.ToString(r.PhysicalResourceId), ":stack/arn-NetStack-") {
+			if child := f.stack(aws.ToString(r.PhysicalResourceId)); aws.ToString(child.ParentId) == "" || aws.ToString(child.RootId) == "" {
+				t.Error("a nested stack carries ParentId and RootId")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("NetStack never showed its child's ARN while in progress: %+v", r)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.settle("arn")
+}
+
+func TestStackStaysInProgress(t *testing.T) {
+	f := setup(t, Settings{ResourceSeconds: 0.05, StackSeconds: []StackDelay{{Stack: "slow", Seconds: 0.5}}})
+	f.create("slow", mainTemplate)
+	if s := f.stack("slow"); s.StackStatus != cftypes.StackStatusCreateInProgress {
+		t.Errorf("just after CreateStack: %s, want CREATE_IN_PROGRESS", s.StackStatus)
+	}
+	start := time.Now()
+	if s := f.settle("slow"); s.StackStatus != cftypes.StackStatusCreateComplete || time.Since(start) < 400*time.Millisecond {
+		t.Errorf("%s after %v", s.StackStatus, time.Since(start))
+	}
+}
+
+func TestFailureDeepInANestedStackRollsBackBoth(t *testing.T) {
+	reason := "InvalidSubnet.Range: The CIDR '10.99.9.0/24' is invalid."
+	f := setup(t, Settings{Failures: []Failure{{Stack: "*-NetStack-*", LogicalID: "SubnetA", Reason: reason}}})
+	f.create("bad", mainTemplate)
+	if s := f.settle("bad"); s.StackStatus != cftypes.StackStatusRollbackComplete {
+		t.Fatalf("parent %s", s.StackStatus)
+	}
+	parent := f.events("bad")
+	inOrder(t, parent, "NetStack CREATE_IN_PROGRESS Resource creation Initiated",
+		"NetStack CREATE_FAILED Embedded stack arn:aws:cloudformation:us-west-2:123456789012:stack/bad-NetStack-",
+		"bad ROLLBACK_IN_PROGRESS The following resource(s) failed to create: [NetStack]. Rollback requested by user.",
+		"NetStack DELETE_COMPLETE", "bad ROLLBACK_COMPLETE")
+	if !slices.ContainsFunc(parent, func(l string) bool {
+		return strings.HasSuffix(l, "was not successfully created: The following resource(s) failed to create: [SubnetA]. ")
+	}) {
+		t.Errorf("the parent's reason must name the child's failed resources:\n%s", strings.Join(parent, "\n"))
+	}
+	if slices.ContainsFunc(parent, func(l string) bool { return strings.HasPrefix(l, "SgStack") }) {
+		t.Error("SgStack depends on NetStack and must never start")
+	}
+	var childID string
+	out, _ := f.c.CloudFormation.ListStacks(f.ctx, &cloudformation.ListStacksInput{})
+	for _, s := range out.StackSummaries {
+		if strings.HasPrefix(aws.ToString(s.StackName), "bad-NetStack-") {
+			childID = aws.ToString(s.StackId)
+		}
+	}
+	inOrder(t, f.events(childID), "Vpc CREATE_COMPLETE", "SubnetA CREATE_FAILED "+reason,
+		"ROLLBACK_IN_PROGRESS The following resource(s) failed to create: [SubnetA]. Rollback requested by user.",
+		"Vpc DELETE_IN_PROGRESS", "Vpc DELETE_COMPLETE", "ROLLBACK_COMPLETE")
+}
+
+func TestRealErrorsBecomeResourceFailures(t *testing.T) {
+	f := setup(t, Settings{})
+	f.create("cidr", strings.Replace(netTemplate, "10.9.1.0/24", "10.99.9.0/24", 1), cftypes.Parameter{ParameterKey: aws.String("Cidr"), ParameterValue: aws.String("10.9.0.0/16")})
+	if s := f.settle("cidr"); s.StackStatus != cftypes.StackStatusRollbackComplete {
+		t.Fatalf("%s", s.StackStatus)
+	}
+	inOrder(t, f.events("cidr"), "SubnetA CREATE_FAILED InvalidSubnet.Range: The CIDR '10.99.9.0/24' is invalid.")
+}
+
+func TestListingsCarryEachResourcesOwnStatus(t *testing.T) {
+	f := setup(t, Settings{Failures: []Failure{{Stack: "list", LogicalID: "SubnetA", Reason: "InternalFailure: boom"}}})
+	out, err := f.c.CloudFormation.CreateStack(f.ctx, &cloudformation.CreateStackInput{StackName: aws.String("list"),
+		TemplateBody: aws.String(netTemplate), DisableRollback: aws.Bool(true),
+		Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Cidr"), ParameterValue: aws.String("10.9.0.0/16")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle(aws.ToString(out.StackId)); s.StackStatus != cftypes.StackStatusCreateFailed {
+		t.Fatalf("with rollback disabled: %s", s.StackStatus)
+	}
+	rs := f.resources("list")
+	if rs["Vpc"].ResourceStatus != cftypes.ResourceStatusCreateComplete || rs["SubnetA"].ResourceStatus != cftypes.ResourceStatusCreateFailed ||
+		aws.ToString(rs["SubnetA"].ResourceStatusReason) != "InternalFailure: boom" {
+		t.Errorf("listing %+v", rs)
+	}
+	d, err := f.c.CloudFormation.DescribeStackResources(f.ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String("list")})
+	if err != nil || len(d.StackResources) != 2 {
+		t.Fatalf("%v %v", err, d)
+	}
+}
+
+func TestExecuteChangeSetCreatesInTheBackground(t *testing.T) {
+	f := setup(t, Settings{ResourceSeconds: 0.05})
+	cs, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{
+		StackName: aws.String("cs"), ChangeSetName: aws.String("create-1"), ChangeSetType: cftypes.ChangeSetTypeCreate,
+		TemplateBody: aws.String(mainTemplate)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := f.stack("cs"); s.StackStatus != cftypes.StackStatusReviewInProgress {
+		t.Errorf("before execution: %s", s.StackStatus)
+	}
+	if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: cs.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.stack("cs"); s.StackStatus != cftypes.StackStatusCreateInProgress || aws.ToString(s.ChangeSetId) != aws.ToString(cs.Id) {
+		t.Errorf("after ExecuteChangeSet: %s (change set %s)", s.StackStatus, aws.ToString(s.ChangeSetId))
+	}
+	if s := f.settle("cs"); s.StackStatus != cftypes.StackStatusCreateComplete {
+		t.Errorf("%s", s.StackStatus)
+	}
+	inOrder(t, f.events("cs"), "cs REVIEW_IN_PROGRESS", "cs CREATE_IN_PROGRESS", "NetStack CREATE_COMPLETE", "cs CREATE_COMPLETE")
+}
+
+func TestDeleteInReverseOrderLeavesNoOrphan(t *testing.T) {
+	f := setup(t, Settings{})
+	id := f.create("gone", mainTemplate)
+	f.settle("gone")
+	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String("gone")}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusDeleteComplete {
+		t.Fatalf("%s", s.StackStatus)
+	}
+	inOrder(t, f.events(id), "gone DELETE_IN_PROGRESS", "SgStack DELETE_IN_PROGRESS", "SgStack DELETE_COMPLETE",
+		"NetStack DELETE_IN_PROGRESS", "NetStack DELETE_COMPLETE", "gone DELETE_COMPLETE")
+	// Reading the deleted parent by ARN must not bring a child back.
+	for range 3 {
+		f.stack(id)
+	}
+	out, err := f.c.CloudFormation.ListStacks(f.ctx, &cloudformation.ListStacksInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range out.StackSummaries {
+		if s.StackStatus != cftypes.StackStatusDeleteComplete {
+			t.Errorf("%s is %s after the delete", aws.ToString(s.StackName), s.StackStatus)
+		}
+	}
+	if _, err := f.c.CloudFormation.DescribeStacks(f.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("gone")}); err == nil ||
+		!strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("by name a deleted stack does not exist: %v", err)
+	}
+}
+
+func TestDeleteFailureThenRetainResources(t *testing.T) {
+	f := setup(t, Settings{Failures: []Failure{{Stack: "*-SgStack-*", LogicalID: "Group", Operation: "delete",
+		Reason: "DependencyViolation: resource sg-1 has a dependent object"}}})
+	id := f.create("stuck", mainTemplate)
+	f.settle(id)
+	_, _ = f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)})
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusDeleteFailed ||
+		aws.ToString(s.StackStatusReason) != "The following resource(s) failed to delete: [SgStack]. " {
+		t.Fatalf("%s: %q", s.StackStatus, aws.ToString(s.StackStatusReason))
+	}
+	inOrder(t, f.events(id), "SgStack DELETE_FAILED Embedded stack", "stuck DELETE_FAILED")
+	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id),
+		RetainResources: []string{"SgStack"}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusDeleteComplete {
+		t.Fatalf("retrying with RetainResources: %s", s.StackStatus)
+	}
+	inOrder(t, f.events(id), "SgStack DELETE_SKIPPED", "stuck DELETE_COMPLETE")
+
+	// RetainResources is refused outside DELETE_FAILED, as in AWS.
+	f.create("fine", mainTemplate)
+	f.settle("fine")
+	_, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String("fine"), RetainResources: []string{"NetStack"}})
+	if err == nil || !strings.Contains(err.Error(), "DELETE_FAILED") {
+		t.Errorf("RetainResources outside DELETE_FAILED: %v", err)
+	}
+}
+
+func TestTemplateParametersAndCapabilitiesAreChecked(t *testing.T) {
+	f := setup(t, Settings{})
+	_, err := f.c.CloudFormation.CreateStack(f.ctx, &cloudformation.CreateStackInput{StackName: aws.String("p"), TemplateBody: aws.String(mainTemplate),
+		Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Nope"), ParameterValue: aws.String("x")}}})
+	if err == nil || !strings.Contains(err.Error(), "Parameters: [Nope] do not exist in the template") {
+		t.Errorf("undeclared parameter: %v", err)
+	}
+	_, err = f.c.CloudFormation.CreateStack(f.ctx, &cloudformation.CreateStackInput{StackName: aws.String("p"), TemplateBody: aws.String(netTemplate)})
+	if err == nil || !strings.Contains(err.Error(), "Parameters: [Cidr] must have values") {
+		t.Errorf("missing parameter: %v", err)
+	}
+	role := `Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: named
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+`
+	_, err = f.c.CloudFormation.CreateStack(f.ctx, &cloudformation.CreateStackInput{StackName: aws.String("iam"), TemplateBody: aws.String(role),
+		Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityIam}})
+	var insufficient *cftypes.InsufficientCapabilitiesException
+	if !errors.As(err, &insufficient) || !strings.Contains(err.Error(), "Requires capabilities : [CAPABILITY_NAMED_IAM]") {
+		t.Errorf("missing capability: %v", err)
+	}
+}
+
+func TestRetriedCreateWithTheSameTokenMakesOneStack(t *testing.T) {
+	f := setup(t, Settings{})
+	in := &cloudformation.CreateStackInput{StackName: aws.String("once"), TemplateBody: aws.String(mainTemplate), ClientRequestToken: aws.String("tok-1")}
+	a, err := f.c.CloudFormation.CreateStack(f.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.c.CloudFormation.CreateStack(f.ctx, in)
+	if err != nil || aws.ToString(a.StackId) != aws.ToString(b.StackId) {
+		t.Errorf("retry: %v, %s vs %s", err, aws.ToString(a.StackId), aws.ToString(b.StackId))
+	}
+	in.ClientRequestToken = aws.String("tok-2")
+	var exists *cftypes.AlreadyExistsException
+	if _, err := f.c.CloudFormation.CreateStack(f.ctx, in); !errors.As(err, &exists) {
+		t.Errorf("another token: %v", err)
+	}
+}
+
+// The cluster template HyperPodClusterStack deploys, minimal.
+const clusterTemplate = `Resources:
+  NewHyperPodCluster:
+    Type: AWS::SageMaker::Cluster
+    Properties:
+      ClusterName: hp-demo
+      NodeRecovery: Automatic
+      InstanceGroups:
+        - InstanceGroupName: workers
+          InstanceType: ml.g5.8xlarge
+          InstanceCount: 2
+          ExecutionRole: arn:aws:iam::123456789012:role/exec
+          LifeCycleConfig: {SourceS3Uri: "s3://sagemaker-bucket", OnCreate: on_create.sh}
+Outputs:
+  HyperPodClusterArn: {Value: !GetAtt NewHyperPodCluster.ClusterArn}
+  HyperPodClusterName: {Value: !Ref NewHyperPodCluster}
+`
+
+func (f *fixture) cluster(name string) (*sagemaker.DescribeClusterOutput, error) {
+	return f.c.SageMaker.DescribeCluster(f.ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String(name)})
+}
+
+func TestHyperPodClusterCreatingThenInService(t *testing.T) {
+	f := setup(t, Settings{ClusterSeconds: 0.4})
+	f.create("hp", clusterTemplate)
+	var seen []smtypes.ClusterStatus
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := f.cluster("hp-demo")
+		if err == nil {
+			if len(seen) == 0 || seen[len(seen)-1] != c.ClusterStatus {
+				seen = append(seen, c.ClusterStatus)
+			}
+			if c.ClusterStatus == smtypes.ClusterStatusCreating && aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 0 {
+				t.Error("a Creating cluster has no current instances yet")
+			}
+			if c.ClusterStatus == smtypes.ClusterStatusInservice {
+				if aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 2 {
+					t.Errorf("InService with %d instances", aws.ToInt32(c.InstanceGroups[0].CurrentCount))
+				}
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !slices.Equal(seen, []smtypes.ClusterStatus{smtypes.ClusterStatusCreating, smtypes.ClusterStatusInservice}) {
+		t.Errorf("statuses %v", seen)
+	}
+	s := f.settle("hp")
+	if s.StackStatus != cftypes.StackStatusCreateComplete || !strings.Contains(outputs(s)["HyperPodClusterArn"], ":cluster/hp-demo") {
+		t.Fatalf("%s %v", s.StackStatus, outputs(s))
+	}
+	// Deleting, then gone: ResourceNotFound, as the API documents.
+	if _, err := f.c.SageMaker.DeleteCluster(f.ctx, &sagemaker.DeleteClusterInput{ClusterName: aws.String("hp-demo")}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := f.cluster("hp-demo"); err != nil || c.ClusterStatus != smtypes.ClusterStatusDeleting {
+		t.Errorf("just after DeleteCluster: %v %v", err, c)
+	}
+	var notFound *smtypes.ResourceNotFound
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		_, err := f.cluster("hp-demo")
+		if errors.As(err, &notFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cluster never went away: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The stack deletes a cluster that is already gone without complaint.
+	_, _ = f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String("hp")})
+	if s := f.settle(aws.ToString(s.StackId)); s.StackStatus != cftypes.StackStatusDeleteComplete {
+		t.Errorf("%s", s.StackStatus)
+	}
+}
+
+func TestHyperPodClusterFailureFailsTheStack(t *testing.T) {
+	f := setup(t, Settings{ClusterFailures: []ClusterFailure{{Name: "hp-*", Message: "Insufficient capacity for ml.g5.8xlarge in usw2-az2"}}})
+	f.create("hpfail", clusterTemplate)
+	if s := f.settle("hpfail"); s.StackStatus != cftypes.StackStatusRollbackComplete {
+		t.Fatalf("%s", s.StackStatus)
+	}
+	inOrder(t, f.events("hpfail"), "NewHyperPodCluster CREATE_FAILED Resource handler returned message: \"Cluster hp-demo failed: Insufficient capacity",
+		"NewHyperPodCluster DELETE_IN_PROGRESS", "NewHyperPodCluster DELETE_COMPLETE")
+	var notFound *smtypes.ResourceNotFound
+	if _, err := f.cluster("hp-demo"); !errors.As(err, &notFound) {
+		t.Errorf("rollback deletes the failed cluster: %v", err)
+	}
+}

@@ -1,0 +1,37 @@
+"""python -m hpctl_emu --port PORT: moto's server with hpctl's patches."""
+
+import argparse
+import os
+import signal
+import sys
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="hpctl_emu")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args()
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+
+    # Import everything before serving, so the first request is not the one
+    # that pays for moto's lazy imports (over a second).
+    from moto.cloudformation import parsing  # noqa: F401  (imports every resource model)
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import run_simple
+
+    from . import cfn, hyperpod
+    from .control import Control
+
+    cfn.patch()
+    hyperpod.patch()
+    app = DomainDispatcherApplication(create_backend_app)
+    for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts"):
+        app.get_application({"HTTP_HOST": f"{service}.us-east-1.amazonaws.com", "PATH_INFO": "/"})
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+    run_simple(args.host, args.port, Control(app, ["cfn", "hyperpod"]), threaded=True)
+
+
+if __name__ == "__main__":
+    main()

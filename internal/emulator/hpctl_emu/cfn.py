@@ -1,0 +1,362 @@
+"""Patches to moto's CloudFormation: requests go to the engine, and the
+answers carry what AWS's do.
+
+- CreateStack and ExecuteChangeSet return at once; the engine builds the
+  stack in the background. Parameters the template does not declare, missing
+  ones, values outside AllowedValues and missing capabilities are refused up
+  front, as CloudFormation does; a retried CreateStack with the same
+  ClientRequestToken returns the same stack.
+- DeleteStack runs in the background too, takes RetainResources (only in
+  DELETE_FAILED), and cancels a creation in progress.
+- Stack resource listings report each resource's own status, reason and time;
+  a nested stack's physical ID is its ARN; stacks carry ParentId, RootId,
+  StackStatusReason, ChangeSetId and Capabilities.
+- Fn::GetAtt Child.Outputs.X works (in properties and outputs; the short
+  form !GetAtt A.Outputs.B keeps its key), Fn::FindInMap takes the
+  language extension's DefaultValue, and nothing is created lazily when a
+  read touches a resource that does not exist yet.
+- AWS::EC2::Subnet takes AvailabilityZoneId.
+"""
+
+from moto.cloudformation import models, parsing, responses, utils
+from moto.cloudformation.exceptions import AlreadyExistsException, CloudFormationError, ValidationError
+from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
+from moto.ec2.models import subnets as ec2_subnets
+
+from . import engine
+
+IAM_NAME_PROPERTIES = ("RoleName", "PolicyName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName")
+
+
+class InsufficientCapabilities(CloudFormationError):
+    code = "InsufficientCapabilitiesException"
+
+
+# ---- template checks -------------------------------------------------------------
+
+def check_parameters(template_dict, params):
+    declared = template_dict.get("Parameters") or {}
+    extra = [k for k in params if k not in declared]
+    if extra:
+        raise ValidationError(message=f"Parameters: [{', '.join(extra)}] do not exist in the template")
+    missing = [k for k, d in declared.items() if "Default" not in d and k not in params]
+    if missing:
+        raise ValidationError(message=f"Parameters: [{', '.join(missing)}] must have values")
+    for key, value in params.items():
+        allowed = declared[key].get("AllowedValues")
+        if allowed and str(value) not in [str(a) for a in allowed]:
+            raise ValidationError(message=f"Parameter '{key}' must be one of AllowedValues")
+
+
+def required_capabilities(template_dict):
+    need = set()
+    if template_dict.get("Transform"):
+        need.add("CAPABILITY_AUTO_EXPAND")
+    for entry in (template_dict.get("Resources") or {}).values():
+        if str(entry.get("Type", "")).startswith("AWS::IAM::"):
+            named = any(k in (entry.get("Properties") or {}) for k in IAM_NAME_PROPERTIES)
+            need.add("CAPABILITY_NAMED_IAM" if named else "CAPABILITY_IAM")
+    return need
+
+
+def check_capabilities(template_dict, have):
+    have = set(have or [])
+    if "CAPABILITY_NAMED_IAM" in have:
+        have.add("CAPABILITY_IAM")
+    missing = sorted(required_capabilities(template_dict) - have)
+    if missing:
+        raise InsufficientCapabilities(f"Requires capabilities : [{', '.join(missing)}]")
+
+
+# ---- the backend -------------------------------------------------------------------
+
+def hp_new_stack(self, name, template, parameters, parent=None, capabilities=None, tags=None,
+                 role_arn=None, notification_arns=None, termination_protection=False, token=None,
+                 disable_rollback=False, stack_id=None):
+    """A stack the engine will build: template and parameters checked, nothing created yet."""
+    template_dict = Stack.parse_template(template) if isinstance(template, str) else template
+    check_parameters(template_dict, parameters)
+    root = parent.hp_root if parent is not None else None
+    caps = set(capabilities if capabilities is not None else (root.hp_capabilities if root else []))
+    check_capabilities(template_dict, caps)
+    stack_id = stack_id or utils.generate_stack_id(name, self.region_name, self.account_id)
+    stack = Stack(stack_id=stack_id, name=name, template=template, parameters=parameters,
+                  account_id=self.account_id, region_name=self.region_name,
+                  notification_arns=notification_arns, tags=tags if tags is not None else (dict(parent.tags) if parent else {}),
+                  role_arn=role_arn, cross_stack_resources=self.exports,
+                  enable_termination_protection=termination_protection)
+    stack.resource_map.hp_managed = True
+    stack.hp_parent, stack.hp_root = parent, (root or parent or stack)
+    stack.hp_capabilities = sorted(caps)
+    stack.capabilities = sorted(caps) or None
+    stack.parent_id = parent.stack_id if parent is not None else None
+    stack.root_id = stack.hp_root.stack_id if parent is not None else None
+    stack.hp_token, stack.hp_disable_rollback = token, disable_rollback
+    stack.disable_rollback = disable_rollback
+    stack.stack_status_reason = None
+    stack.hp_failure_reason = ""
+    stack.status = "CREATE_PENDING"
+    self.stacks[stack.stack_id] = stack
+    return stack
+
+
+def create_stack(self, name, template, parameters, capabilities=None, tags=None, role_arn=None,
+                 notification_arns=None, termination_protection=False, token=None, disable_rollback=False, **_):
+    for stack in self.stacks.values():
+        if stack.name == name:
+            if token and getattr(stack, "hp_token", None) == token:
+                return stack  # a retry of the same request
+            raise AlreadyExistsException(f"Stack [{name}] already exists")
+    stack = self.hp_new_stack(name, template, parameters, capabilities=capabilities, tags=tags, role_arn=role_arn,
+                              notification_arns=notification_arns, termination_protection=termination_protection,
+                              token=token, disable_rollback=disable_rollback)
+    engine.start(engine.create_stack, stack)
+    return stack
+
+
+def delete_stack(self, name_or_id, retain=(), token=None):
+    stack = None
+    for candidate in self.stacks.values():
+        if name_or_id in (candidate.name, candidate.stack_id):
+            stack = candidate
+    if stack is None:
+        return  # deleting what does not exist succeeds, as in AWS
+    if retain and stack.status != "DELETE_FAILED":
+        raise ValidationError(message=f"Invalid operation on stack [{stack.stack_id}]. RetainResources can only be "
+                                      "specified when the stack is in the DELETE_FAILED state")
+    if stack.status == "DELETE_IN_PROGRESS":
+        return
+    if stack.status in ("CREATE_IN_PROGRESS", "CREATE_PENDING"):
+        stack.hp_cancel = True  # the create thread stops and deletes
+        return
+    if stack.status.endswith("_IN_PROGRESS"):
+        raise ValidationError(message=f"Stack [{stack.name}] cannot be deleted while in status {stack.status}")
+    if token:
+        stack.hp_token = token
+    engine.start(engine.delete_stack, stack, retain=frozenset(retain))
+
+
+def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type,
+                      notification_arns=None, tags=None, role_arn=None, capabilities=None):
+    template_dict = Stack.parse_template(template)
+    check_parameters(template_dict, parameters)
+    check_capabilities(template_dict, capabilities)
+    if change_set_type == "CREATE":
+        for stack in self.stacks.values():
+            if stack.name == stack_name and stack.status != "REVIEW_IN_PROGRESS":
+                raise AlreadyExistsException(f"Stack [{stack_name}] already exists")
+    change_set_id, stack_id = _orig["create_change_set"](
+        self, stack_name=stack_name, change_set_name=change_set_name, template=template, parameters=parameters,
+        description=description, change_set_type=change_set_type, notification_arns=notification_arns,
+        tags=tags, role_arn=role_arn)
+    change_set = self.change_sets[change_set_id]
+    change_set.hp_capabilities = sorted(set(capabilities or []))
+    if change_set_type == "CREATE":
+        # Only what the conditions create is added; moto lists every resource.
+        probe = Stack(stack_id="probe", name=stack_name, template=template, parameters=parameters,
+                      account_id=self.account_id, region_name=self.region_name)
+        keep = set(engine.active(probe))
+        change_set.changes = [c for c in change_set.changes if c.logical_resource_id in keep]
+    return change_set_id, stack_id
+
+
+def execute_change_set(self, change_set_name, stack_name=None):
+    change_set = self.describe_change_set(change_set_name)
+    if change_set.execution_status != "AVAILABLE":
+        raise ValidationError(message=f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
+                                      f"execution status of [{change_set.execution_status}]")
+    if change_set.change_set_type != "CREATE":
+        return _orig["execute_change_set"](self, change_set_name, stack_name)
+    old = self.stacks.pop(change_set.stack_id)
+    stack = self.hp_new_stack(old.name, change_set.template, change_set.parameters,
+                              capabilities=change_set.hp_capabilities, tags=change_set.tags,
+                              role_arn=change_set.role_arn, stack_id=old.stack_id)
+    stack.events = old.events  # the REVIEW_IN_PROGRESS event stays
+    stack.creation_time = old.creation_time
+    stack.change_set_id = change_set.change_set_id
+    change_set.stack = stack
+    change_set.execution_status = "EXECUTE_COMPLETE"
+    engine.start(engine.create_stack, stack)
+
+
+# ---- stacks ---------------------------------------------------------------------------
+
+def stack_outputs(self):
+    if self.status in engine.OUTPUT_STATES and getattr(self, "hp_outputs", None):
+        return self.hp_outputs
+    return None
+
+
+def stack_get_cfn_attribute(self, attr):
+    if attr.startswith("Outputs."):
+        key = attr[len("Outputs."):]
+        for out in getattr(self, "hp_outputs", None) or []:
+            if out["OutputKey"] == key:
+                return out["OutputValue"]
+        raise ValidationError(message=f"Template error: stack {self.name} has no output {key} for Fn::GetAtt")
+    raise ValidationError(message=f"Template error: resource AWS::CloudFormation::Stack does not support attribute {attr}")
+
+
+def resource_map_getitem(self, key):
+    """No lazy creation under the engine: a resource exists once it was created."""
+    if key in self._parsed_resources or not getattr(self, "hp_managed", False):
+        return _orig["getitem"](self, key)
+    entry = self._resource_json_map.get(key)
+    if not entry:
+        raise KeyError(key)
+    cond = entry.get("Condition")
+    if cond and not self.lazy_condition_map[cond]:
+        return None
+    raise ValidationError(message=f"Template error: {key} is read before it is created")
+
+
+def clean_json(resource_json, resources_map):
+    if isinstance(resource_json, dict) and "Fn::FindInMap" in resource_json:
+        args = resource_json["Fn::FindInMap"]
+        if len(args) == 4 and isinstance(args[3], dict) and "DefaultValue" in args[3]:
+            try:
+                return _orig["clean_json"]({"Fn::FindInMap": args[:3]}, resources_map)
+            except (KeyError, TypeError):
+                return _orig["clean_json"](args[3]["DefaultValue"], resources_map)
+    return _orig["clean_json"](resource_json, resources_map)
+
+
+def yaml_tag_constructor(loader, tag, node):
+    if tag == "!GetAtt" and not isinstance(node.value, list):
+        return {"Fn::GetAtt": node.value.split(".", 1)}
+    return _orig["yaml_tag"](loader, tag, node)
+
+
+def subnet_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json.get("Properties") or {}
+    zone_id = props.pop("AvailabilityZoneId", None)
+    if zone_id and not props.get("AvailabilityZone"):
+        from moto.ec2.models import ec2_backends
+        zones = ec2_backends[account_id][region_name].describe_availability_zones()
+        name = next((z.name for z in zones if z.zone_id == zone_id), None)
+        if name is None:
+            raise ValidationError(message=f"Value ({zone_id}) for parameter availabilityZoneId is invalid.")
+        props["AvailabilityZone"] = name
+    return _orig["subnet_create"].__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+# ---- responses -------------------------------------------------------------------------
+
+def _resource_dict(stack, rec, detail=False):
+    out = {"LogicalResourceId": rec.logical_id, "PhysicalResourceId": rec.physical_id, "ResourceType": rec.resource_type,
+           "ResourceStatus": rec.status, "ResourceStatusReason": rec.reason}
+    if detail:
+        out.update({"StackId": stack.stack_id, "StackName": stack.name, "Timestamp": rec.timestamp})
+    else:
+        out["LastUpdatedTimestamp"] = rec.timestamp
+    return out
+
+
+def r_create_stack(self):
+    backend = self.cloudformation_backend
+    body, url = self._get_param("TemplateBody"), self._get_param("TemplateURL")
+    if url:
+        body = self._get_stack_from_s3_url(url)
+    on_failure = self._get_param("OnFailure")
+    stack = backend.create_stack(
+        name=self._get_param("StackName"), template=body,
+        parameters=self._get_params_from_list(self._get_param("Parameters", [])),
+        capabilities=self._get_param("Capabilities", []),
+        tags={t["Key"]: t["Value"] for t in self._get_param("Tags", [])},
+        role_arn=self._get_param("RoleARN"), notification_arns=self._get_param("NotificationARNs", []),
+        termination_protection=self._get_bool_param("EnableTerminationProtection", False),
+        token=self._get_param("ClientRequestToken"),
+        disable_rollback=self._get_bool_param("DisableRollback", False) or on_failure == "DO_NOTHING")
+    return ActionResult({"StackId": stack.stack_id})
+
+
+def r_delete_stack(self):
+    self.cloudformation_backend.delete_stack(self._get_param("StackName"), retain=self._get_param("RetainResources", []),
+                                             token=self._get_param("ClientRequestToken"))
+    return EmptyResult()
+
+
+def r_create_change_set(self):
+    backend = self.cloudformation_backend
+    name, kind = self._get_param("StackName"), self._get_param("ChangeSetType", "CREATE")
+    body, url = self._get_param("TemplateBody"), self._get_param("TemplateURL")
+    previous = {}
+    if kind == "UPDATE":
+        stack = backend.get_stack(name)
+        self.validate_template_and_stack_body()
+        previous = stack.stack_parameters
+        if self._get_bool_param("UsePreviousTemplate", False):
+            body = stack.template
+    if url:
+        body = self._get_stack_from_s3_url(url)
+    params = {p["ParameterKey"]: previous[p["ParameterKey"]] if p.get("UsePreviousValue") else p["ParameterValue"]
+              for p in self._get_param("Parameters", [])}
+    change_set_id, stack_id = backend.create_change_set(
+        stack_name=name, change_set_name=self._get_param("ChangeSetName"), template=body, parameters=params,
+        description=self._get_param("Description"), change_set_type=kind,
+        notification_arns=self._get_param("NotificationARNs", []),
+        tags={t["Key"]: t["Value"] for t in self._get_param("Tags", [])}, role_arn=self._get_param("RoleARN"),
+        capabilities=self._get_param("Capabilities", []))
+    return ActionResult({"Id": change_set_id, "StackId": stack_id})
+
+
+def r_list_stack_resources(self):
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    recs = [r for r in engine.records(stack).values() if r.status != "DELETE_COMPLETE"]
+    return ActionResult({"StackResourceSummaries": [_resource_dict(stack, r) for r in recs]})
+
+
+def r_describe_stack_resources(self):
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    wanted = self._get_param("LogicalResourceId")
+    recs = [r for r in engine.records(stack).values()
+            if r.status != "DELETE_COMPLETE" and (wanted is None or r.logical_id == wanted)]
+    return ActionResult({"StackResources": [_resource_dict(stack, r, detail=True) for r in recs]})
+
+
+def r_describe_stack_resource(self):
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    wanted = self._get_param("LogicalResourceId")
+    rec = engine.records(stack).get(wanted)
+    if rec is None:
+        raise ValidationError(message=f"Resource {wanted} does not exist for stack {stack.name}")
+    detail = _resource_dict(stack, rec, detail=True)
+    detail["LastUpdatedTimestamp"] = rec.timestamp
+    return ActionResult({"StackResourceDetail": detail})
+
+
+_orig = {}
+
+
+def patch():
+    _orig.update(
+        getitem=parsing.ResourceMap.__getitem__, clean_json=parsing.clean_json, yaml_tag=utils.yaml_tag_constructor,
+        subnet_create=ec2_subnets.Subnet.create_from_cloudformation_json,
+        create_change_set=CloudFormationBackend.create_change_set,
+        execute_change_set=CloudFormationBackend.execute_change_set,
+    )
+    parsing.ResourceMap.__getitem__ = resource_map_getitem
+    parsing.clean_json = clean_json
+    for module in (utils, models, responses):
+        module.yaml_tag_constructor = yaml_tag_constructor
+    ec2_subnets.Subnet.create_from_cloudformation_json = classmethod(subnet_from_cloudformation_json)
+
+    Stack.physical_resource_id = property(lambda self: self.stack_id)
+    Stack.outputs = property(stack_outputs)
+    Stack.get_cfn_attribute = stack_get_cfn_attribute
+
+    CloudFormationBackend.hp_new_stack = hp_new_stack
+    CloudFormationBackend.create_stack = create_stack
+    CloudFormationBackend.delete_stack = delete_stack
+    CloudFormationBackend.create_change_set = create_change_set
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+    r = responses.CloudFormationResponse
+    r.create_stack = r_create_stack
+    r.delete_stack = r_delete_stack
+    r.create_change_set = r_create_change_set
+    r.list_stack_resources = r_list_stack_resources
+    r.describe_stack_resources = r_describe_stack_resources
+    r.describe_stack_resource = r_describe_stack_resource

@@ -1,0 +1,49 @@
+"""The control surface tests use, and the one lock around every request.
+
+POST /hpctl-emu/config   replace the settings (see state.DEFAULTS) with a JSON object
+GET  /hpctl-emu/config   the settings in force
+GET  /hpctl-emu/health   answers once the patched server is ready
+POST /moto-api/reset     moto's own reset, which here also resets the settings
+                         and stops every operation still running
+"""
+
+import json
+
+from . import state
+from .state import LOCK
+
+
+class Control:
+    def __init__(self, app, patches):
+        self.app, self.patches = app, patches
+
+    def __call__(self, environ, start_response):
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        with LOCK:
+            if path.startswith("/hpctl-emu/"):
+                return self.control(path, method, environ, start_response)
+            if path == "/moto-api/reset" and method == "POST":
+                state.reset()
+            # Drain the response inside the lock: moto builds it lazily.
+            return [b"".join(self.app(environ, start_response))]
+
+    def control(self, path, method, environ, start_response):
+        if path == "/hpctl-emu/health":
+            return reply(start_response, 200, {"ok": True, "patches": self.patches})
+        if path == "/hpctl-emu/config" and method == "GET":
+            return reply(start_response, 200, state.STATE.config)
+        if path == "/hpctl-emu/config" and method == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                state.configure(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+            except (ValueError, TypeError) as err:
+                return reply(start_response, 400, {"error": str(err)})
+            return reply(start_response, 200, state.STATE.config)
+        return reply(start_response, 404, {"error": f"no {method} {path}"})
+
+
+def reply(start_response, status, body):
+    data = json.dumps(body).encode()
+    start_response(f"{status} {'OK' if status == 200 else 'Error'}",
+                   [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]

@@ -1,0 +1,198 @@
+"""The HyperPod cluster: moto's SageMaker backend with AWS's timing, and the
+AWS::SageMaker::Cluster resource type moto's CloudFormation lacks.
+
+Stock moto puts a cluster InService the moment it is created, deletes it at
+once, answers a missing cluster with ValidationException, only knows an older
+list of instance types, and fails with a 500 when a group has no
+ThreadsPerCore. Here a cluster is Creating (nodes Pending, no current
+instances) for clusterSeconds, then InService or, when a test asks, Failed
+with a FailureMessage; a deleted cluster is Deleting for clusterSeconds and
+then gone, answering ResourceNotFound as the API documents.
+"""
+
+import copy
+import re
+import threading
+
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+from moto.sagemaker import models as sm
+from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
+
+from .state import LOCK, STATE, cluster_failure, pause
+
+INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+
+
+def later(seconds, action):
+    """Run action under the lock after seconds (now, when seconds is 0)."""
+    if seconds <= 0:
+        action()
+        return
+    generation = STATE.generation
+
+    def run():
+        if pause(seconds, generation):
+            with LOCK:
+                action()
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+def backend(account_id, region):
+    return sm.sagemaker_backends[account_id][region]
+
+
+def _short_name(name_or_arn):
+    return name_or_arn.split("/")[-1] if name_or_arn.startswith("arn:") else name_or_arn
+
+
+def patch():
+    sm.Cluster.valid_cluster_node_instance_types = _valid_instance_type
+    orig_create, orig_describe = sm.SageMakerModelBackend.create_cluster, sm.Cluster.describe
+
+    def create_cluster(self, cluster_name, instance_groups, vpc_config, tags):
+        for group in instance_groups:
+            group.setdefault("ThreadsPerCore", 1)  # the API's default; moto needs the key
+        arn = orig_create(self, cluster_name, instance_groups, vpc_config, tags)
+        cluster = self.clusters[cluster_name]
+        cluster.status = "Creating"
+        for group in cluster.instance_groups:
+            group["CurrentCount"] = 0
+        for node in cluster.nodes.values():
+            node.status = "Pending"
+        later(STATE.config["clusterSeconds"], lambda: _settle(cluster))
+        return arn
+
+    def delete_cluster(self, cluster_name):
+        name = _short_name(cluster_name)
+        cluster = self.clusters.get(name)
+        if cluster is None:
+            raise ResourceNotFound(f"Could not find cluster '{name}'.")
+        if cluster.status != "Deleting":
+            cluster.status = "Deleting"
+            for node in cluster.nodes.values():
+                node.status = "ShuttingDown"
+            later(STATE.config["clusterSeconds"], lambda: _remove(self, cluster))
+        return cluster.arn
+
+    def describe(self):
+        out = orig_describe(self)
+        out.update({k: v for k, v in getattr(self, "hp_extra", {}).items() if v})
+        if not out.get("FailureMessage"):
+            out.pop("FailureMessage", None)
+        return out
+
+    sm.SageMakerModelBackend.create_cluster = create_cluster
+    sm.SageMakerModelBackend.delete_cluster = delete_cluster
+    sm.Cluster.describe = describe
+    for method in ("describe_cluster", "describe_cluster_node", "list_cluster_nodes"):
+        setattr(sm.SageMakerModelBackend, method, _not_found(getattr(sm.SageMakerModelBackend, method)))
+
+    # A model class registers its resource type by existing; clear moto's caches of the list.
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+
+
+def _valid_instance_type(self, instance_type):
+    if not INSTANCE_TYPE.match(instance_type or ""):
+        raise ValidationError(message=f"Value '{instance_type}' at 'InstanceType' failed to satisfy constraint: "
+                                      "Member must be a HyperPod instance type (ml.<family>.<size>)")
+
+
+def _settle(cluster):
+    if cluster.status != "Creating":
+        return
+    message = cluster_failure(cluster.cluster_name)
+    if message:
+        cluster.status, cluster.failure_message = "Failed", message
+        for node in cluster.nodes.values():
+            node.status = "Failure"
+        return
+    cluster.status = "InService"
+    for group in cluster.instance_groups:
+        group["CurrentCount"] = group["TargetCount"]
+    for node in cluster.nodes.values():
+        node.status = "Running"
+
+
+def _remove(backend_, cluster):
+    if backend_.clusters.get(cluster.cluster_name) is cluster:
+        del backend_.clusters[cluster.cluster_name]
+
+
+def _not_found(method):
+    """moto says ValidationException for a missing cluster; the API says ResourceNotFound."""
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except ValidationError as err:
+            if "Could not find cluster" in str(err.message):
+                raise ResourceNotFound(err.message)
+            raise
+    wrapper.__wrapped__ = method
+    return wrapper
+
+
+class ClusterResource(CloudFormationModel):
+    """AWS::SageMaker::Cluster: CloudFormation's handler creates the cluster
+    and waits for InService (fails on Failed); on delete it deletes the
+    cluster and waits until it is gone, a missing cluster counting as done."""
+
+    def __init__(self, name, arn, account_id, region):
+        self.name, self.arn, self.account_id, self.region = name, arn, account_id, region
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SageMaker::Cluster"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "ClusterName"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("ClusterArn", "ClusterStatus", "CreationTime", "FailureMessage")
+
+    @property
+    def physical_resource_id(self):
+        return self.arn  # Ref returns the primary identifier, the ARN
+
+    def _cluster(self):
+        return backend(self.account_id, self.region).clusters.get(self.name)
+
+    def get_cfn_attribute(self, attr):
+        cluster = self._cluster()
+        return {"ClusterArn": self.arn, "ClusterStatus": cluster.status if cluster else None,
+                "CreationTime": str(cluster.creation_time) if cluster else None,
+                "FailureMessage": cluster.failure_message if cluster else None}[attr]
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        name = props["ClusterName"]
+        b = backend(account_id, region_name)
+        arn = b.create_cluster(cluster_name=name, instance_groups=copy.deepcopy(props.get("InstanceGroups") or []),
+                               vpc_config=props.get("VpcConfig"), tags=props.get("Tags"))
+        b.clusters[name].hp_extra = {k: props.get(k) for k in (
+            "Orchestrator", "NodeRecovery", "NodeProvisioningMode", "RestrictedInstanceGroups", "AutoScaling", "ClusterRole")}
+        return cls(name, arn, account_id, region_name)
+
+    def hp_poll_create(self):
+        cluster = self._cluster()
+        if cluster is None:
+            return f"Cluster {self.name} was deleted while it was being created"
+        if cluster.status == "Creating":
+            return None
+        if cluster.status == "InService":
+            return ""
+        return (f'Resource handler returned message: "Cluster {self.name} failed: {cluster.failure_message}" '
+                "(HandlerErrorCode: NotStabilized)")
+
+    def delete(self, account_id, region_name):
+        cluster = self._cluster()
+        if cluster is not None and cluster.status != "Deleting":
+            backend(self.account_id, self.region).delete_cluster(self.name)
+
+    def hp_poll_delete(self):
+        return "" if self._cluster() is None else None

@@ -1,0 +1,75 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+)
+
+// One server per test binary: starting moto costs about a second.
+var shared struct {
+	once sync.Once
+	emu  *Emulator
+	err  error
+}
+
+// ForTest returns the package's emulator, started on first use and reset for
+// this test. Without moto the test is skipped, unless CI=true, where that is
+// a broken machine and the test fails. Tests that use it must not run in
+// parallel with each other: each starts from a reset emulator.
+func ForTest(t testing.TB) *Emulator {
+	t.Helper()
+	shared.once.Do(func() { shared.emu, shared.err = Start(context.Background(), Options{}) })
+	if shared.err != nil {
+		if errors.Is(shared.err, ErrNoMoto) && os.Getenv("CI") != "true" {
+			t.Skipf("emulator tests skipped: %v", shared.err)
+		}
+		t.Fatalf("emulator: %v", shared.err)
+	}
+	if err := shared.emu.Reset(context.Background()); err != nil {
+		t.Fatalf("reset the emulator: %v", err)
+	}
+	return shared.emu
+}
+
+// Main runs a package's tests and stops the shared emulator afterwards, so
+// that no process outlives the test binary. Use it from TestMain.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if shared.emu != nil {
+		_ = shared.emu.Stop()
+	}
+	return code
+}
+
+// Region is the region tests use against the emulator.
+const Region = "us-west-2"
+
+// Clients returns SDK clients for the emulator, with dummy credentials.
+func (e *Emulator) Clients(ctx context.Context) (*cloud.Clients, error) {
+	c, err := cloud.New(ctx, cloud.Options{
+		Region: Region, Endpoint: e.URL, MaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clients for %s: %w", e.URL, err)
+	}
+	return c, nil
+}
+
+// Env is the environment that points a child process (hpctl, the AWS CLI,
+// rain) at the emulator.
+func (e *Emulator) Env() []string {
+	return []string{
+		"AWS_ENDPOINT_URL=" + e.URL, "AWS_REGION=" + Region, "AWS_DEFAULT_REGION=" + Region,
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
+		"AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+	}
+}
