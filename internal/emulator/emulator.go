@@ -93,8 +93,12 @@ type Options struct {
 	Dir string
 }
 
-// FindPython returns the first interpreter that can import moto.server.
-func FindPython() (string, error) {
+// FindPython returns the first interpreter that can import moto's server.
+func FindPython() (string, error) { return FindPythonWith("moto.server, werkzeug") }
+
+// FindPythonWith returns the first interpreter that can import the modules
+// (a comma-separated import list).
+func FindPythonWith(modules string) (string, error) {
 	var candidates []string
 	if p := os.Getenv("HPCTL_PYTHON"); p != "" {
 		candidates = append(candidates, p)
@@ -115,9 +119,12 @@ func FindPython() (string, error) {
 		candidates = append(candidates, p)
 	}
 	for _, py := range candidates {
-		if exec.Command(py, "-c", "import moto.server, werkzeug").Run() == nil {
+		if exec.Command(py, "-c", "import "+modules).Run() == nil {
 			return py, nil
 		}
+	}
+	if modules != "moto.server, werkzeug" {
+		return "", fmt.Errorf("no Python interpreter can import %s (tried $HPCTL_PYTHON, the pyenv versions and python3 on PATH)", modules)
 	}
 	return "", ErrNoMoto
 }
@@ -286,4 +293,34 @@ func (e *Emulator) post(ctx context.Context, path string, body []byte) error {
 		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, buf.String())
 	}
 	return nil
+}
+
+// Inventory is what the emulator holds that a deployment could have made,
+// by kind; defaults moto creates itself are left out.
+type Inventory map[string][]string
+
+// Inventory lists what the emulator holds in a region.
+func (e *Emulator) Inventory(ctx context.Context, region string) (Inventory, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.URL+"/hpctl-emu/inventory?region="+region, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var inv Inventory
+	if err := json.NewDecoder(resp.Body).Decode(&inv); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	return inv, nil
+}
+
+// PID is the server's process ID, which is also its process group's.
+func (e *Emulator) PID() int {
+	if e.cmd == nil || e.cmd.Process == nil {
+		return 0
+	}
+	return e.cmd.Process.Pid
 }

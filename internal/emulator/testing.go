@@ -65,11 +65,15 @@ func (e *Emulator) Clients(ctx context.Context) (*cloud.Clients, error) {
 }
 
 // Env is the environment that points a child process (hpctl, the AWS CLI,
-// rain) at the emulator.
+// rain) at the emulator, with dummy credentials and no shared configuration.
+// Give the child os.Environ() without Unset's variables, plus these.
 func (e *Emulator) Env() []string {
 	return []string{
 		"AWS_ENDPOINT_URL=" + e.URL, "AWS_REGION=" + Region, "AWS_DEFAULT_REGION=" + Region,
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
-		"AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 	}
 }
+
+// Unset lists variables that would point a child process elsewhere.
+var Unset = []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"}

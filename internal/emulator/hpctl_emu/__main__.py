@@ -19,18 +19,19 @@ def main():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from . import cfn, hyperpod
+    from . import cfn, hyperpod, properties
     from .control import Control
 
     cfn.patch()
     hyperpod.patch()
+    properties.patch()
     app = DomainDispatcherApplication(create_backend_app)
     for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts"):
         app.get_application({"HTTP_HOST": f"{service}.us-east-1.amazonaws.com", "PATH_INFO": "/"})
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
-    run_simple(args.host, args.port, Control(app, ["cfn", "hyperpod"]), threaded=True)
+    run_simple(args.host, args.port, Control(app, ["cfn", "hyperpod", "properties"]), threaded=True)
 
 
 if __name__ == "__main__":

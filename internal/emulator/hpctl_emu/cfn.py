@@ -13,9 +13,9 @@ answers carry what AWS's do.
   StackStatusReason, ChangeSetId and Capabilities.
 - Fn::GetAtt Child.Outputs.X works (in properties and outputs; the short
   form !GetAtt A.Outputs.B keeps its key), Fn::FindInMap takes the
-  language extension's DefaultValue, and nothing is created lazily when a
-  read touches a resource that does not exist yet.
-- AWS::EC2::Subnet takes AvailabilityZoneId.
+  language extension's DefaultValue, AWS::NoValue drops out of Fn::Join,
+  and nothing is created lazily when a read touches a resource that does
+  not exist yet.
 """
 
 from moto.cloudformation import models, parsing, responses, utils
@@ -23,7 +23,6 @@ from moto.cloudformation.exceptions import AlreadyExistsException, CloudFormatio
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
-from moto.ec2.models import subnets as ec2_subnets
 
 from . import engine
 
@@ -213,6 +212,12 @@ def resource_map_getitem(self, key):
 
 
 def clean_json(resource_json, resources_map):
+    # AWS::NoValue drops out of a list; moto would keep None (and join "None").
+    if isinstance(resource_json, list):
+        return [v for v in (clean_json(x, resources_map) for x in resource_json) if v is not None]
+    if isinstance(resource_json, dict) and "Fn::Join" in resource_json:
+        sep, items = resource_json["Fn::Join"]
+        return sep.join(str(v) for v in clean_json(items, resources_map))
     if isinstance(resource_json, dict) and "Fn::FindInMap" in resource_json:
         args = resource_json["Fn::FindInMap"]
         if len(args) == 4 and isinstance(args[3], dict) and "DefaultValue" in args[3]:
@@ -227,19 +232,6 @@ def yaml_tag_constructor(loader, tag, node):
     if tag == "!GetAtt" and not isinstance(node.value, list):
         return {"Fn::GetAtt": node.value.split(".", 1)}
     return _orig["yaml_tag"](loader, tag, node)
-
-
-def subnet_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-    props = cloudformation_json.get("Properties") or {}
-    zone_id = props.pop("AvailabilityZoneId", None)
-    if zone_id and not props.get("AvailabilityZone"):
-        from moto.ec2.models import ec2_backends
-        zones = ec2_backends[account_id][region_name].describe_availability_zones()
-        name = next((z.name for z in zones if z.zone_id == zone_id), None)
-        if name is None:
-            raise ValidationError(message=f"Value ({zone_id}) for parameter availabilityZoneId is invalid.")
-        props["AvailabilityZone"] = name
-    return _orig["subnet_create"].__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
 
 # ---- responses -------------------------------------------------------------------------
@@ -333,7 +325,6 @@ _orig = {}
 def patch():
     _orig.update(
         getitem=parsing.ResourceMap.__getitem__, clean_json=parsing.clean_json, yaml_tag=utils.yaml_tag_constructor,
-        subnet_create=ec2_subnets.Subnet.create_from_cloudformation_json,
         create_change_set=CloudFormationBackend.create_change_set,
         execute_change_set=CloudFormationBackend.execute_change_set,
     )
@@ -341,7 +332,6 @@ def patch():
     parsing.clean_json = clean_json
     for module in (utils, models, responses):
         module.yaml_tag_constructor = yaml_tag_constructor
-    ec2_subnets.Subnet.create_from_cloudformation_json = classmethod(subnet_from_cloudformation_json)
 
     Stack.physical_resource_id = property(lambda self: self.stack_id)
     Stack.outputs = property(stack_outputs)

@@ -3,6 +3,7 @@
 POST /hpctl-emu/config   replace the settings (see state.DEFAULTS) with a JSON object
 GET  /hpctl-emu/config   the settings in force
 GET  /hpctl-emu/health   answers once the patched server is ready
+GET  /hpctl-emu/inventory?region=R   what the emulator holds (see inventory.py)
 POST /moto-api/reset     moto's own reset, which here also resets the settings
                          and stops every operation still running
 """
@@ -30,6 +31,12 @@ class Control:
     def control(self, path, method, environ, start_response):
         if path == "/hpctl-emu/health":
             return reply(start_response, 200, {"ok": True, "patches": self.patches})
+        if path == "/hpctl-emu/inventory":
+            from urllib.parse import parse_qs
+
+            from .inventory import inventory
+            region = parse_qs(environ.get("QUERY_STRING", "")).get("region", ["us-west-2"])[0]
+            return reply(start_response, 200, inventory(region))
         if path == "/hpctl-emu/config" and method == "GET":
             return reply(start_response, 200, state.STATE.config)
         if path == "/hpctl-emu/config" and method == "POST":

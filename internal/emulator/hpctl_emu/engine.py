@@ -25,7 +25,7 @@ from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.core import TaggedEC2Resource
 
-from . import natives
+from . import deleters, natives
 from .state import LOCK, STATE, failure, pause, stack_seconds
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
@@ -414,7 +414,11 @@ def delete_model(stack, rec):
         if bucket is not None and len(bucket.keys) > 0:
             raise EmulatorError("Resource handler returned message: \"The bucket you tried to delete is not empty "
                                 "(Service: S3, Status Code: 409)\" (HandlerErrorCode: GeneralServiceException)")
-    stack.resource_map._delete_resource(rec.model, rec.template)
+    deleter = deleters.DELETERS.get(rec.resource_type)
+    if deleter is not None:
+        deleter(stack, rec.model)
+    else:
+        stack.resource_map._delete_resource(rec.model, rec.template)
 
 
 def delete_stack(stack, generation, retain=frozenset()):
