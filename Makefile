@@ -4,7 +4,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/hpctl
 
-.PHONY: help build test lint bench golden fuzz demo clean
+.PHONY: help build test lint bench golden fuzz demo emu-up emu-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -15,10 +15,12 @@ build: ## build bin/hpctl
 test: ## run every test
 	$(GO) test ./...
 
-lint: ## gofmt, go vet
+lint: ## gofmt, go vet, cfn-lint on every stand-in template
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@py=$$($(GO) run ./cmd/hpctl-emu python cfnlint) && echo "cfn-lint templates/*/*.yaml" && \
+	  $$py -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; main()' -- templates/*/*.yaml
 
 bench: ## benchmarks: plan resolution of a 20-group spec
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/plan/
@@ -35,6 +37,12 @@ demo: build ## write a starter spec, validate it, and plan the examples (no AWS 
 	  echo "\$$ hpctl validate -f $$dir/cluster.yaml"; $(BIN) validate -f $$dir/cluster.yaml; \
 	  echo; echo "\$$ hpctl plan eks -f examples/eks-existing-vpc.yaml"; $(BIN) plan eks -f examples/eks-existing-vpc.yaml; \
 	  echo; echo "\$$ hpctl plan slurm -f examples/slurm-quickstart.yaml"; $(BIN) plan slurm -f examples/slurm-quickstart.yaml
+
+emu-up: ## start the local AWS emulator; eval "$$(make -s emu-up)" points this shell at it
+	@$(GO) run ./cmd/hpctl-emu up
+
+emu-down: ## stop the local AWS emulator and everything it started
+	@$(GO) run ./cmd/hpctl-emu down
 
 clean: ## remove build output
 	rm -rf bin
