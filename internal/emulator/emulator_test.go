@@ -554,3 +554,96 @@ func TestHyperPodClusterFailureFailsTheStack(t *testing.T) {
 		t.Errorf("rollback deletes the failed cluster: %v", err)
 	}
 }
+
+// network has every EC2 type moto's CloudFormation creates but cannot delete,
+// a list holding AWS::NoValue, and rules added to a group the stack does not own.
+const network = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Owned: {Type: String}
+Conditions:
+  Never: !Equals ["a", "b"]
+Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.7.0.0/16}}
+  Igw: {Type: AWS::EC2::InternetGateway}
+  Attach: {Type: AWS::EC2::VPCGatewayAttachment, Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref Igw}}
+  Public: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.7.0.0/24, AvailabilityZoneId: usw2-az2}}
+  Eip: {Type: AWS::EC2::EIP, DependsOn: Attach, Properties: {Domain: vpc}}
+  Nat: {Type: AWS::EC2::NatGateway, Properties: {AllocationId: !GetAtt Eip.AllocationId, SubnetId: !Ref Public}}
+  Table: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Vpc}}
+  Default: {Type: AWS::EC2::Route, Properties: {RouteTableId: !Ref Table, DestinationCidrBlock: 0.0.0.0/0, NatGatewayId: !Ref Nat}}
+  Assoc: {Type: AWS::EC2::SubnetRouteTableAssociation, Properties: {RouteTableId: !Ref Table, SubnetId: !Ref Public}}
+  Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref Vpc
+      ServiceName: !Sub "com.amazonaws.${AWS::Region}.s3"
+      RouteTableIds: [!Ref Table, !If [Never, !Ref Table, !Ref "AWS::NoValue"]]
+  Rule: {Type: AWS::EC2::SecurityGroupIngress, Properties: {GroupId: !Ref Owned, IpProtocol: tcp, FromPort: 988, ToPort: 988, SourceSecurityGroupId: !Ref Owned}}
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration: {BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true}
+      VersioningConfiguration: {Status: Enabled}
+Outputs:
+  Subnets: {Value: !Join [",", [!Ref Public, !If [Never, !Ref Public, !Ref "AWS::NoValue"]]]}
+  Bucket: {Value: !Ref Bucket}
+`
+
+const ownedGroup = `Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.8.0.0/16}}
+  Group: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: the user's, VpcId: !Ref Vpc}}
+Outputs:
+  Group: {Value: !GetAtt Group.GroupId}
+`
+
+func TestPropertiesMotoIgnoresAreApplied(t *testing.T) {
+	f := setup(t, Settings{})
+	owner := f.create("owner", ownedGroup)
+	group := outputs(f.settle(owner))["Group"]
+	f.create("net", network, cftypes.Parameter{ParameterKey: aws.String("Owned"), ParameterValue: aws.String(group)})
+	s := f.settle("net")
+	if s.StackStatus != cftypes.StackStatusCreateComplete {
+		t.Fatalf("%s", s.StackStatus)
+	}
+	out := outputs(s)
+	if strings.Contains(out["Subnets"], "None") || strings.Count(out["Subnets"], ",") != 0 {
+		t.Errorf("AWS::NoValue must drop out of Fn::Join: %q", out["Subnets"])
+	}
+	pab, err := f.c.S3.GetPublicAccessBlock(f.ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(out["Bucket"])})
+	if err != nil || !aws.ToBool(pab.PublicAccessBlockConfiguration.BlockPublicAcls) {
+		t.Errorf("public-access block: %v", err)
+	}
+	v, err := f.c.S3.GetBucketVersioning(f.ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(out["Bucket"])})
+	if err != nil || v.Status != s3types.BucketVersioningStatusEnabled {
+		t.Errorf("versioning: %v %v", err, v)
+	}
+}
+
+func TestDeletesWhatMotoLeaves(t *testing.T) {
+	f := setup(t, Settings{})
+	owner := f.create("owner", ownedGroup)
+	group := outputs(f.settle(owner))["Group"]
+	before, err := f.emu.Inventory(f.ctx, Region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.create("net", network, cftypes.Parameter{ParameterKey: aws.String("Owned"), ParameterValue: aws.String(group)})
+	f.settle(id)
+	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusDeleteComplete {
+		t.Fatalf("%s: %s", s.StackStatus, strings.Join(f.events(id), "\n"))
+	}
+	after, err := f.emu.Inventory(f.ctx, Region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(before, "stacks")
+	delete(after, "stacks")
+	for kind, items := range after {
+		if !slices.Equal(items, before[kind]) {
+			t.Errorf("%s left behind: %v (before: %v)", kind, items, before[kind])
+		}
+	}
+}

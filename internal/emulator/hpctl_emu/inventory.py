@@ -30,6 +30,11 @@ def inventory(region):
         "routeTables": sorted(rt.id for rt in ec2.route_tables.values() if mine(rt.vpc_id) and not rt.main_association_id),
         "securityGroups": sorted(g.id for groups in ec2.groups.values() for g in groups.values()
                                  if mine(g.vpc_id) and g.name != "default"),
+        # Ingress rules of every group not made by moto itself, so that rules a
+        # stack added to a group it does not own are seen to go with it.
+        "ingressRules": sorted(f"{g.id} {r.ip_protocol} {r.from_port}-{r.to_port} {r.source_group.get('GroupId') or r.ip_range.get('CidrIp')}"
+                               for groups in ec2.groups.values() for g in groups.values()
+                               if mine(g.vpc_id) and g.name != "default" for r in g.ingress_rules),
         "internetGateways": sorted(i.id for i in ec2.internet_gateways.values()),
         "natGateways": sorted(n.id for n in ec2.nat_gateways.values() if n.state != "deleted"),
         "addresses": sorted(a.allocation_id or a.public_ip for a in ec2.addresses),
