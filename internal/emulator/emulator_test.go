@@ -647,3 +647,17 @@ func TestDeletesWhatMotoLeaves(t *testing.T) {
 		}
 	}
 }
+
+// moto answers an action it lacks with an HTML 500 that the SDK retries as
+// a server fault; the patch layer answers InvalidAction, at once, like AWS.
+func TestUnknownActionIsAClientError(t *testing.T) {
+	f := setup(t, Settings{})
+	_, err := f.c.CloudFormation.DescribeEvents(f.ctx, &cloudformation.DescribeEventsInput{StackName: aws.String("any")})
+	if !cloud.Unsupported(err) || cloud.Code(err) != "InvalidAction" {
+		t.Fatalf("DescribeEvents answered %v", err)
+	}
+	var re interface{ HTTPStatusCode() int }
+	if !errors.As(err, &re) || re.HTTPStatusCode() != 400 {
+		t.Errorf("status %v, want 400: a 5xx is retried as a server fault", err)
+	}
+}

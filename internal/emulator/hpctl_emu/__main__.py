@@ -20,11 +20,12 @@ def main():
     from werkzeug.serving import run_simple
 
     from . import cfn, hyperpod, properties
-    from .control import Control
+    from .control import Control, answer_unknown_actions
 
     cfn.patch()
     hyperpod.patch()
     properties.patch()
+    answer_unknown_actions()
     app = DomainDispatcherApplication(create_backend_app)
     for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts"):
         app.get_application({"HTTP_HOST": f"{service}.us-east-1.amazonaws.com", "PATH_INFO": "/"})

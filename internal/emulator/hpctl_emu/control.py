@@ -9,9 +9,38 @@ POST /moto-api/reset     moto's own reset, which here also resets the settings
 """
 
 import json
+import re
+
+from moto.core import responses as core_responses
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult
 
 from . import state
 from .state import LOCK
+
+_UNKNOWN = re.compile(r"The (\w+) action has not been implemented")
+
+
+class InvalidAction(ServiceException):
+    code = "InvalidAction"
+
+
+def answer_unknown_actions():
+    """moto answers an action it lacks with an HTML 500, which SDKs retry as a
+    server fault; AWS answers InvalidAction, a client error that is not retried."""
+    original = core_responses.BaseResponse.call_action
+
+    def call_action(self):
+        try:
+            return original(self)
+        except NotImplementedError as err:
+            if not _UNKNOWN.match(str(err)):
+                raise
+            status, headers, body = self.serialized(ActionResult(InvalidAction(
+                f"The action {self._get_action()} is not valid for this web service (the emulator does not implement it)")))
+            return 400, headers, body
+
+    core_responses.BaseResponse.call_action = call_action
 
 
 class Control:

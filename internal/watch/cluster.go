@@ -1,0 +1,87 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+)
+
+// describeCluster reads the cluster once and emits it when it changed. It
+// returns nil, nil when the cluster does not exist.
+func (w *Watcher) describeCluster(ctx context.Context) (*Cluster, error) {
+	w.calls["DescribeCluster"]++
+	out, err := w.sm.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String(w.opt.Cluster)})
+	if cloud.ClusterMissing(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Time: w.opt.Now(), Name: aws.ToString(out.ClusterName), Status: string(out.ClusterStatus),
+		FailureMessage: aws.ToString(out.FailureMessage)}
+	for _, g := range out.InstanceGroups {
+		c.Groups = append(c.Groups, GroupState{Name: aws.ToString(g.InstanceGroupName), Type: string(g.InstanceType),
+			Status: string(g.Status), Current: aws.ToInt32(g.CurrentCount), Target: aws.ToInt32(g.TargetCount)})
+	}
+	if w.cluster == nil || !sameCluster(*w.cluster, *c) {
+		w.emit(*c)
+	}
+	w.cluster = c
+	return c, nil
+}
+
+func sameCluster(a, b Cluster) bool {
+	if a.Status != b.Status || a.FailureMessage != b.FailureMessage || len(a.Groups) != len(b.Groups) {
+		return false
+	}
+	for i := range a.Groups {
+		if a.Groups[i] != b.Groups[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// followCluster waits, after the stacks succeeded, until the cluster is
+// InService (Failed and RollingBack end it with a cause) or, for a delete,
+// until it is gone.
+func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
+	for {
+		c, err := w.describeCluster(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			w.calls["errors"]++
+		case w.opt.Deleting && c == nil:
+			return nil
+		case w.opt.Deleting:
+		case c == nil:
+			s.Succeeded = false
+			s.RootCause = &Cause{Time: w.opt.Now(), Path: "cluster " + w.opt.Cluster,
+				Reason: "the stacks completed but the HyperPod cluster does not exist"}
+			return nil
+		case c.Status == "InService":
+			return nil
+		case c.Status == "Failed" || c.Status == "RollingBack":
+			s.Succeeded = false
+			s.RootCause = &Cause{Time: c.Time, Path: "cluster " + c.Name, ResourceType: "AWS::SageMaker::Cluster",
+				Status: c.Status, Reason: clusterReason(c)}
+			return nil
+		}
+		if err := w.opt.Sleep(ctx, w.opt.Interval); err != nil {
+			return err
+		}
+	}
+}
+
+func clusterReason(c *Cluster) string {
+	if c.FailureMessage != "" {
+		return c.FailureMessage
+	}
+	return fmt.Sprintf("the cluster is %s", c.Status)
+}

@@ -1,0 +1,111 @@
+// Package watch follows a CloudFormation stack tree and the HyperPod
+// cluster it makes, and says what happens as typed updates. It reads only
+// new events, follows a nested stack only while something happens in it,
+// discovers nested stacks from their resources' events, and names the real
+// cause when something fails. It prints nothing: render turns its updates
+// into text.
+package watch
+
+import "time"
+
+// Update is one thing the watcher reports: an Event, a Tick, a Cluster or
+// the final Summary.
+type Update interface{ update() }
+
+// Event is one new CloudFormation event, placed in the stack tree.
+type Event struct {
+	Time time.Time `json:"time"`
+	// Path is the stack tree path of the resource: Main/Nested/LogicalId.
+	Path         string `json:"path"`
+	Stack        string `json:"stack"`
+	LogicalID    string `json:"logicalId"`
+	PhysicalID   string `json:"physicalId,omitempty"`
+	ResourceType string `json:"resourceType"`
+	Status       string `json:"status"`
+	Reason       string `json:"reason,omitempty"`
+	// StackLevel is true for the stack's own status (LogicalId is the stack).
+	StackLevel bool `json:"stackLevel,omitempty"`
+}
+
+// Tick is sent once per poll: where everything stands now.
+type Tick struct {
+	Time    time.Time    `json:"time"`
+	Elapsed Duration     `json:"elapsed"`
+	Stacks  []StackState `json:"stacks"`
+}
+
+// StackState is one stack of the tree as last seen.
+type StackState struct {
+	Path   string `json:"path"`
+	Status string `json:"status"`
+	// Resources counts the stack's resources by how they stand.
+	Done       int  `json:"done"`
+	InProgress int  `json:"inProgress"`
+	Failed     int  `json:"failed"`
+	Active     bool `json:"active"`
+}
+
+// Cluster is the HyperPod cluster as last described, sent when it changes.
+type Cluster struct {
+	Time           time.Time    `json:"time"`
+	Name           string       `json:"name"`
+	Status         string       `json:"status"`
+	FailureMessage string       `json:"failureMessage,omitempty"`
+	Groups         []GroupState `json:"instanceGroups"`
+}
+
+// GroupState is one instance group's counts.
+type GroupState struct {
+	Name    string `json:"name"`
+	Type    string `json:"instanceType"`
+	Status  string `json:"status,omitempty"`
+	Current int32  `json:"current"`
+	Target  int32  `json:"target"`
+}
+
+// Cause is the failure that started a failed operation.
+type Cause struct {
+	Time         time.Time `json:"time"`
+	Path         string    `json:"path"`
+	ResourceType string    `json:"resourceType"`
+	Status       string    `json:"status"`
+	Reason       string    `json:"reason"`
+}
+
+// String renders the cause as Stack/Nested/LogicalId (Type): reason.
+func (c Cause) String() string {
+	if c.ResourceType == "" {
+		return c.Path + ": " + c.Reason
+	}
+	return c.Path + " (" + c.ResourceType + "): " + c.Reason
+}
+
+// Summary is the last update: how the operation ended.
+type Summary struct {
+	Stack     string            `json:"stack"`
+	StackID   string            `json:"stackId"`
+	Status    string            `json:"status"`
+	Succeeded bool              `json:"succeeded"`
+	Outputs   map[string]string `json:"outputs,omitempty"`
+	Cluster   *Cluster          `json:"cluster,omitempty"`
+	RootCause *Cause            `json:"rootCause,omitempty"`
+	Elapsed   Duration          `json:"elapsed"`
+	// APICalls counts the calls the watcher made, by operation.
+	APICalls map[string]int `json:"apiCalls,omitempty"`
+}
+
+func (Event) update()   {}
+func (Tick) update()    {}
+func (Cluster) update() {}
+func (Summary) update() {}
+
+// Duration marshals as seconds with a decimal, the way logs want it.
+type Duration time.Duration
+
+// MarshalJSON writes the duration in seconds.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(strconvFloat(time.Duration(d).Seconds())), nil
+}
+
+// String shows the duration to the second.
+func (d Duration) String() string { return time.Duration(d).Round(time.Second).String() }

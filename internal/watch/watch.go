@@ -1,0 +1,364 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+)
+
+const stackType = "AWS::CloudFormation::Stack"
+
+// Options say what to follow and how often.
+type Options struct {
+	// Stack is the root stack's ID (its ARN, which still answers after a
+	// delete) or name.
+	Stack string
+	// AfterEventID makes only events newer than it count: the root's newest
+	// event before the operation began. When it is empty and
+	// FromOperationStart is set, the operation starts at the root's last
+	// "User Initiated" event; when both are empty, every event counts.
+	AfterEventID       string
+	FromOperationStart bool
+	// Cluster is the HyperPod cluster to follow once the stacks succeed ("" for none).
+	Cluster string
+	// Deleting says the operation is a delete: DELETE_COMPLETE is success and
+	// the cluster is followed until it is gone.
+	Deleting bool
+	// Interval between polls (default 2s).
+	Interval time.Duration
+	// Now and Sleep stand in for the clock in tests.
+	Now   func() time.Time
+	Sleep func(context.Context, time.Duration) error
+}
+
+// Watcher follows one operation on one stack tree.
+type Watcher struct {
+	cfn  cloud.CloudFormation
+	sm   cloud.SageMaker
+	opt  Options
+	emit func(Update)
+
+	start    time.Time
+	root     *tracked
+	stacks   []*tracked
+	byID     map[string]*tracked
+	failures []Cause
+	calls    map[string]int
+	cluster  *Cluster
+	// clusterStarted is set once an AWS::SageMaker::Cluster resource is in progress.
+	clusterStarted bool
+	// noDescribeEvents is set when the endpoint does not offer DescribeEvents.
+	noDescribeEvents bool
+}
+
+// tracked is one stack of the tree.
+type tracked struct {
+	id, name, path string
+	logicalID      string
+	// last is the newest event already handled.
+	last string
+	// since bounds a nested stack's first read to the current operation.
+	since     time.Time
+	status    string
+	active    bool
+	resources map[string]*resource
+	order     []string
+}
+
+type resource struct{ typ, status string }
+
+// New makes a watcher; sm may be nil when no cluster is followed.
+func New(cfn cloud.CloudFormation, sm cloud.SageMaker, opt Options) *Watcher {
+	if opt.Interval == 0 {
+		opt.Interval = 2 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Sleep == nil {
+		opt.Sleep = sleep
+	}
+	return &Watcher{cfn: cfn, sm: sm, opt: opt, byID: map[string]*tracked{}, calls: map[string]int{}}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Run follows the operation to its end and returns the summary, which it
+// has also emitted. It returns ctx's error, with the summary so far, when
+// ctx ends first: CloudFormation goes on without the watcher.
+func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
+	w.emit, w.start = emit, w.opt.Now()
+	w.root = &tracked{id: w.opt.Stack, name: stackName(w.opt.Stack), active: true, resources: map[string]*resource{}}
+	w.root.path = w.root.name
+	w.add(w.root)
+
+	var summary Summary
+	for {
+		w.poll(ctx)
+		w.emit(w.tick())
+		if terminal(w.root.status) {
+			break
+		}
+		if err := w.opt.Sleep(ctx, w.opt.Interval); err != nil {
+			return w.partial(), err
+		}
+	}
+	summary, err := w.finish(ctx)
+	if err != nil {
+		return summary, err
+	}
+	w.emit(summary)
+	return summary, nil
+}
+
+func (w *Watcher) add(t *tracked) {
+	w.stacks = append(w.stacks, t)
+	w.byID[t.id] = t
+}
+
+// poll reads the new events of every stack where something is happening.
+// A failed read (throttling that outlasted the SDK's retries, a network
+// fault) is left for the next poll: the events will still be there.
+func (w *Watcher) poll(ctx context.Context) {
+	for i := 0; i < len(w.stacks); i++ { // nested stacks found on the way are read in the same poll
+		t := w.stacks[i]
+		if !t.active {
+			continue
+		}
+		if err := w.read(ctx, t); err != nil && ctx.Err() == nil {
+			w.calls["errors"]++
+		}
+	}
+	if w.clusterStarted && w.opt.Cluster != "" && !w.opt.Deleting {
+		w.describeCluster(ctx)
+	}
+}
+
+// read pages DescribeStackEvents back to the last event handled (or to the
+// operation's start) and handles what is new, oldest first.
+func (w *Watcher) read(ctx context.Context, t *tracked) error {
+	var fresh []cftypes.StackEvent
+	in := &cloudformation.DescribeStackEventsInput{StackName: aws.String(t.id)}
+	for stop := false; !stop; {
+		w.calls["DescribeStackEvents"]++
+		out, err := w.cfn.DescribeStackEvents(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, e := range out.StackEvents {
+			id := aws.ToString(e.EventId)
+			if id == t.last || (t.last == "" && w.before(t, e)) {
+				stop = true
+				break
+			}
+			fresh = append(fresh, e)
+			if t.last == "" && t == w.root && w.opt.AfterEventID == "" && w.opt.FromOperationStart && operationStart(e) {
+				stop = true
+				break
+			}
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	t.last = aws.ToString(fresh[0].EventId)
+	for i := len(fresh) - 1; i >= 0; i-- {
+		w.handle(t, fresh[i])
+	}
+	return nil
+}
+
+// before reports whether e predates the operation, on a stack's first read.
+func (w *Watcher) before(t *tracked, e cftypes.StackEvent) bool {
+	if t == w.root {
+		return w.opt.AfterEventID != "" && aws.ToString(e.EventId) == w.opt.AfterEventID
+	}
+	return !t.since.IsZero() && aws.ToTime(e.Timestamp).Before(t.since)
+}
+
+func operationStart(e cftypes.StackEvent) bool {
+	return aws.ToString(e.ResourceType) == stackType && aws.ToString(e.LogicalResourceId) == aws.ToString(e.StackName) &&
+		aws.ToString(e.ResourceStatusReason) == "User Initiated"
+}
+
+func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
+	// A root named rather than given by ARN is read by ARN from now on,
+	// which still answers once the stack is deleted.
+	if strings.HasPrefix(aws.ToString(e.StackId), "arn:") && t == w.root && !strings.HasPrefix(t.id, "arn:") {
+		delete(w.byID, t.id)
+		t.id = aws.ToString(e.StackId)
+		w.byID[t.id] = t
+	}
+	ev := Event{
+		Time: aws.ToTime(e.Timestamp), Stack: t.name, LogicalID: aws.ToString(e.LogicalResourceId),
+		PhysicalID: aws.ToString(e.PhysicalResourceId), ResourceType: aws.ToString(e.ResourceType),
+		Status: string(e.ResourceStatus), Reason: aws.ToString(e.ResourceStatusReason),
+	}
+	ev.StackLevel = ev.ResourceType == stackType && (ev.LogicalID == t.name || ev.PhysicalID == t.id)
+	if ev.StackLevel {
+		ev.Path = t.path
+		t.status = ev.Status
+		// A finished nested stack is read again only when its parent shows
+		// it in progress; the root is read until the loop sees it finish.
+		t.active = t == w.root || !terminal(ev.Status)
+		w.emit(ev)
+		return
+	}
+	ev.Path = t.path + "/" + ev.LogicalID
+	r, ok := t.resources[ev.LogicalID]
+	if !ok {
+		r = &resource{typ: ev.ResourceType}
+		t.resources[ev.LogicalID] = r
+		t.order = append(t.order, ev.LogicalID)
+	}
+	r.status = ev.Status
+	switch {
+	case ev.ResourceType == stackType && ev.PhysicalID != "" && ev.PhysicalID != t.id:
+		w.follow(t, ev)
+	case ev.ResourceType == "AWS::SageMaker::Cluster" && strings.HasSuffix(ev.Status, "_IN_PROGRESS"):
+		w.clusterStarted = true
+	}
+	if strings.HasSuffix(ev.Status, "_FAILED") && !wrapper(ev.Reason) {
+		w.failures = append(w.failures, Cause{Time: ev.Time, Path: ev.Path, ResourceType: ev.ResourceType, Status: ev.Status, Reason: ev.Reason})
+	}
+	w.emit(ev)
+}
+
+// follow starts (or resumes) following the nested stack a resource event
+// names: it is read while its resource in the parent is in progress.
+func (w *Watcher) follow(parent *tracked, ev Event) {
+	child, ok := w.byID[ev.PhysicalID]
+	if !ok {
+		child = &tracked{id: ev.PhysicalID, name: stackName(ev.PhysicalID), path: parent.path + "/" + ev.LogicalID,
+			logicalID: ev.LogicalID, since: ev.Time, resources: map[string]*resource{}}
+		w.add(child)
+	}
+	if strings.HasSuffix(ev.Status, "_IN_PROGRESS") {
+		child.active = true
+	}
+}
+
+// wrapper reports reasons that only point at a failure elsewhere.
+func wrapper(reason string) bool {
+	for _, w := range []string{"Embedded stack ", "Resource creation cancelled", "Resource update cancelled",
+		"The following resource(s) failed to", "Stack operation failed"} {
+		if strings.HasPrefix(reason, w) {
+			return true
+		}
+	}
+	return reason == ""
+}
+
+// terminal reports whether a stack status ends an operation.
+func terminal(status string) bool {
+	return status != "" && !strings.HasSuffix(status, "_IN_PROGRESS") && status != "CREATE_PENDING"
+}
+
+// succeeded reports whether a final stack status is the success of the operation.
+func (w *Watcher) succeeded(status string) bool {
+	if w.opt.Deleting {
+		return status == "DELETE_COMPLETE"
+	}
+	return slices.Contains([]string{"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}, status)
+}
+
+func (w *Watcher) tick() Tick {
+	tick := Tick{Time: w.opt.Now(), Elapsed: Duration(w.opt.Now().Sub(w.start))}
+	for _, t := range w.stacks {
+		s := StackState{Path: t.path, Status: t.status, Active: t.active}
+		for _, id := range t.order {
+			switch st := t.resources[id].status; {
+			case strings.HasSuffix(st, "_FAILED"):
+				s.Failed++
+			case strings.HasSuffix(st, "_IN_PROGRESS"):
+				s.InProgress++
+			default:
+				s.Done++
+			}
+		}
+		tick.Stacks = append(tick.Stacks, s)
+	}
+	return tick
+}
+
+// finish describes the root once more for its outputs, follows the cluster
+// when the stacks succeeded, and names the cause when something failed.
+func (w *Watcher) finish(ctx context.Context) (Summary, error) {
+	s := w.partial()
+	w.calls["DescribeStacks"]++
+	out, err := w.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(w.root.id)})
+	if err != nil && !cloud.StackMissing(err) {
+		return s, fmt.Errorf("describe stack %s: %w", w.root.name, err)
+	}
+	var reason string
+	if err == nil && len(out.Stacks) > 0 {
+		st := out.Stacks[0]
+		s.Status, reason = string(st.StackStatus), aws.ToString(st.StackStatusReason)
+		for _, o := range st.Outputs {
+			if s.Outputs == nil {
+				s.Outputs = map[string]string{}
+			}
+			s.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+		}
+	}
+	s.Succeeded = w.succeeded(s.Status)
+	if s.Succeeded && w.opt.Cluster != "" && w.sm != nil {
+		if err := w.followCluster(ctx, &s); err != nil {
+			return w.complete(s), err
+		}
+	}
+	if !s.Succeeded && s.RootCause == nil {
+		s.RootCause = w.rootCause(ctx, reason)
+	}
+	return w.complete(s), nil
+}
+
+func (w *Watcher) partial() Summary {
+	return w.complete(Summary{Stack: w.root.name, StackID: w.root.id, Status: w.root.status})
+}
+
+func (w *Watcher) complete(s Summary) Summary {
+	s.Elapsed = Duration(w.opt.Now().Sub(w.start))
+	s.Cluster = w.cluster
+	s.APICalls = map[string]int{}
+	for k, v := range w.calls {
+		s.APICalls[k] = v
+	}
+	return s
+}
+
+// stackName takes the name out of a stack ARN (…:stack/NAME/uuid).
+func stackName(id string) string {
+	if i := strings.Index(id, ":stack/"); i >= 0 {
+		rest := id[i+len(":stack/"):]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			return rest[:j]
+		}
+		return rest
+	}
+	return id
+}
+
+func strconvFloat(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }

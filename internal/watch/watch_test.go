@@ -1,0 +1,339 @@
+package watch
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"go.uber.org/goleak"
+
+	"github.com/hpctl/hpctl/internal/cloud/cloudtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const s = time.Second
+
+type smGroup = smtypes.ClusterInstanceGroupDetails
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// tree scripts a root with one nested stack holding two resources.
+func tree(f *cloudtest.Fake) (root, vpc *cloudtest.Stack) {
+	root = f.Stack("hpctl-ml")
+	vpc = f.Stack("hpctl-ml-VPCStack-ABC")
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+		Resource(1*s, "VPCStack", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "").
+		Nested(1500*time.Millisecond, "VPCStack", vpc, "CREATE_IN_PROGRESS", "Resource creation Initiated")
+	vpc.Status(1500*time.Millisecond, "CREATE_IN_PROGRESS", "").
+		Resource(2*s, "Vpc", "AWS::EC2::VPC", "CREATE_IN_PROGRESS", "").
+		Resource(3*s, "Vpc", "AWS::EC2::VPC", "CREATE_COMPLETE", "").
+		Resource(3*s, "Subnet", "AWS::EC2::Subnet", "CREATE_IN_PROGRESS", "").
+		Resource(4*s, "Subnet", "AWS::EC2::Subnet", "CREATE_COMPLETE", "").
+		Status(4*s, "CREATE_COMPLETE", "")
+	return root, vpc
+}
+
+func run(t *testing.T, f *cloudtest.Fake, opt Options) (Summary, []Update, error) {
+	t.Helper()
+	opt.Now, opt.Sleep = f.Now, f.Sleep
+	if opt.Interval == 0 {
+		opt.Interval = s
+	}
+	var updates []Update
+	sum, err := New(f, f, opt).Run(context.Background(), func(u Update) { updates = append(updates, u) })
+	return sum, updates, err
+}
+
+func events(updates []Update) []string {
+	var out []string
+	for _, u := range updates {
+		if e, ok := u.(Event); ok {
+			line := e.Path + " " + e.Status
+			if e.Reason != "" {
+				line += " " + e.Reason
+			}
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func TestFollowsNestedStacksDiscoveredFromEvents(t *testing.T) {
+	f := cloudtest.New()
+	root, _ := tree(f)
+	root.Resource(4500*time.Millisecond, "VPCStack", "AWS::CloudFormation::Stack", "CREATE_COMPLETE", "").
+		Status(5*s, "CREATE_COMPLETE", "").Outputs(map[string]string{"OutputVpcId": "vpc-1"})
+	sum, updates, err := run(t, f, Options{Stack: root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"hpctl-ml CREATE_IN_PROGRESS User Initiated",
+		"hpctl-ml/VPCStack CREATE_IN_PROGRESS",
+		"hpctl-ml/VPCStack CREATE_IN_PROGRESS Resource creation Initiated",
+		"hpctl-ml/VPCStack CREATE_IN_PROGRESS",
+		"hpctl-ml/VPCStack/Vpc CREATE_IN_PROGRESS",
+		"hpctl-ml/VPCStack/Vpc CREATE_COMPLETE",
+		"hpctl-ml/VPCStack/Subnet CREATE_IN_PROGRESS",
+		"hpctl-ml/VPCStack/Subnet CREATE_COMPLETE",
+		"hpctl-ml/VPCStack CREATE_COMPLETE",
+		"hpctl-ml/VPCStack CREATE_COMPLETE",
+		"hpctl-ml CREATE_COMPLETE",
+	}
+	if got := events(updates); !slices.Equal(got, want) {
+		t.Errorf("events:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if !sum.Succeeded || sum.Status != "CREATE_COMPLETE" || sum.Outputs["OutputVpcId"] != "vpc-1" || sum.RootCause != nil {
+		t.Errorf("summary %+v", sum)
+	}
+	if _, ok := updates[len(updates)-1].(Summary); !ok {
+		t.Error("the summary comes last")
+	}
+}
+
+// Each poll reads only new events, and a nested stack stops being read once
+// it has finished: few calls, no event twice.
+func TestReadsOnlyNewEventsAndOnlyActiveStacks(t *testing.T) {
+	f := cloudtest.New()
+	root, _ := tree(f)
+	root.Resource(4500*time.Millisecond, "VPCStack", "AWS::CloudFormation::Stack", "CREATE_COMPLETE", "").
+		Resource(5*s, "Bucket", "AWS::S3::Bucket", "CREATE_IN_PROGRESS", "").
+		Resource(20*s, "Bucket", "AWS::S3::Bucket", "CREATE_COMPLETE", "").
+		Status(21*s, "CREATE_COMPLETE", "")
+	f.PageSize = 2
+	sum, updates, err := run(t, f, Options{Stack: root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := events(updates)
+	seen := map[string]int{}
+	for _, e := range got {
+		seen[e]++
+	}
+	if len(got) != 13 {
+		t.Errorf("%d events, want 13:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	// 22 polls of the root (0s..21s, one page each but the first), the child
+	// from 1s to 4s: well under one call per stack per second.
+	if n := f.Calls["DescribeStackEvents"]; n > 32 {
+		t.Errorf("%d DescribeStackEvents calls", n)
+	}
+	if sum.APICalls["DescribeStackEvents"] != f.Calls["DescribeStackEvents"] {
+		t.Errorf("the summary counts %d calls, the cloud saw %d", sum.APICalls["DescribeStackEvents"], f.Calls["DescribeStackEvents"])
+	}
+}
+
+func TestRootCauseIsTheEarliestRealFailureEvenAfterRollback(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	net := f.Stack("hpctl-ml-PrivateSubnetStack-XYZ")
+	reason := "InvalidSubnet.Range: The CIDR '10.99.9.0/24' is invalid."
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+		Nested(1*s, "PrivateSubnetStack", net, "CREATE_IN_PROGRESS", "Resource creation Initiated").
+		Resource(1*s, "Bucket", "AWS::S3::Bucket", "CREATE_IN_PROGRESS", "").
+		Resource(4*s, "Bucket", "AWS::S3::Bucket", "CREATE_FAILED", "Resource creation cancelled").
+		Nested(4*s, "PrivateSubnetStack", net, "CREATE_FAILED", "Embedded stack "+net.ID+" was not successfully created: The following resource(s) failed to create: [PrivateSubnet2]. ").
+		Status(4*s, "ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [PrivateSubnetStack, Bucket]. Rollback requested by user.").
+		Nested(5*s, "PrivateSubnetStack", net, "DELETE_IN_PROGRESS", "").
+		Nested(7*s, "PrivateSubnetStack", net, "DELETE_COMPLETE", "").
+		Status(8*s, "ROLLBACK_COMPLETE", "")
+	net.Status(1*s, "CREATE_IN_PROGRESS", "").
+		Resource(2*s, "PrivateSubnet2", "AWS::EC2::Subnet", "CREATE_IN_PROGRESS", "").
+		Resource(3*s, "PrivateSubnet2", "AWS::EC2::Subnet", "CREATE_FAILED", reason).
+		Status(3*s, "ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [PrivateSubnet2]. Rollback requested by user.").
+		Resource(4*s, "PrivateSubnet2", "AWS::EC2::Subnet", "DELETE_COMPLETE", "").
+		Status(4*s, "ROLLBACK_COMPLETE", "").
+		Status(5*s, "DELETE_IN_PROGRESS", "").
+		Status(6*s, "DELETE_COMPLETE", "")
+	sum, updates, err := run(t, f, Options{Stack: root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Succeeded || sum.RootCause == nil {
+		t.Fatalf("summary %+v", sum)
+	}
+	want := "hpctl-ml/PrivateSubnetStack/PrivateSubnet2 (AWS::EC2::Subnet): " + reason
+	if got := sum.RootCause.String(); got != want {
+		t.Errorf("cause %q\nwant  %q", got, want)
+	}
+	// The child was read again when its parent began deleting it.
+	if !slices.Contains(events(updates), "hpctl-ml/PrivateSubnetStack DELETE_COMPLETE") {
+		t.Errorf("the child's deletion was not followed:\n%s", strings.Join(events(updates), "\n"))
+	}
+	if f.Calls["DescribeEvents"] != 1 {
+		t.Errorf("DescribeEvents asked %d times; once, then never again where it is not offered", f.Calls["DescribeEvents"])
+	}
+}
+
+func TestDescribeEventsAddsWhatStackEventsNeverShow(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+		Status(2*s, "ROLLBACK_IN_PROGRESS", "Stack operation failed").Status(3*s, "ROLLBACK_COMPLETE", "")
+	f.OperationEvents = []cftypes.OperationEvent{{
+		StackId: aws.String(root.ID), Timestamp: aws.Time(f.Now().Add(1 * s)), ValidationStatus: cftypes.ValidationStatusFailed,
+		ValidationName: aws.String("NameConflictValidation"), ValidationPath: aws.String("Resources/Bucket"),
+		ValidationStatusReason: aws.String("Resource of type AWS::S3::Bucket with identifier sagemaker-ml-bucket already exists."),
+	}}
+	sum, _, err := run(t, f, Options{Stack: root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.RootCause == nil || !strings.Contains(sum.RootCause.String(), "hpctl-ml/Resources/Bucket") ||
+		!strings.Contains(sum.RootCause.Reason, "already exists") {
+		t.Errorf("cause %+v", sum.RootCause)
+	}
+}
+
+func TestThrottlingIsRiddenOut(t *testing.T) {
+	f := cloudtest.New()
+	root, _ := tree(f)
+	root.Resource(4500*time.Millisecond, "VPCStack", "AWS::CloudFormation::Stack", "CREATE_COMPLETE", "").Status(5*s, "CREATE_COMPLETE", "")
+	f.Errors["DescribeStackEvents"] = []error{cloudtest.Throttling(), cloudtest.Throttling(), cloudtest.Throttling()}
+	f.Errors["DescribeStacks"] = nil
+	sum, updates, err := run(t, f, Options{Stack: root.ID})
+	if err != nil || !sum.Succeeded {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	got := events(updates)
+	seen := map[string]bool{}
+	for _, e := range got {
+		if seen[e] && !strings.HasSuffix(e, "VPCStack CREATE_COMPLETE") && !strings.HasSuffix(e, "VPCStack CREATE_IN_PROGRESS") {
+			t.Errorf("event twice: %s", e)
+		}
+		seen[e] = true
+	}
+	if len(got) != 11 || sum.APICalls["errors"] != 3 {
+		t.Errorf("%d events, %d errors", len(got), sum.APICalls["errors"])
+	}
+}
+
+// Re-attaching to a stack reads from its operation's start; a deploy reads
+// only what follows the event it saw last before executing.
+func TestOperationBoundaries(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opt  func(root *cloudtest.Stack, last string) Options
+		// older says the first event read is the earlier update's end.
+		older bool
+	}{
+		{"after an event", func(root *cloudtest.Stack, last string) Options {
+			return Options{Stack: root.ID, AfterEventID: last}
+		}, false},
+		{"after an event older than the last finish", func(root *cloudtest.Stack, _ string) Options {
+			return Options{Stack: root.ID, AfterEventID: root.EventID(2)} // the earlier UPDATE_IN_PROGRESS
+		}, true},
+		{"from the operation's start", func(root *cloudtest.Stack, _ string) Options {
+			return Options{Stack: root.ID, FromOperationStart: true}
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := cloudtest.New()
+			root := f.Stack("hpctl-ml")
+			root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").Status(0, "CREATE_COMPLETE", "").
+				Status(0, "UPDATE_IN_PROGRESS", "User Initiated").Status(0, "UPDATE_COMPLETE", "").
+				Status(10*s, "UPDATE_IN_PROGRESS", "User Initiated").Resource(11*s, "Bucket", "AWS::S3::Bucket", "UPDATE_IN_PROGRESS", "").
+				Resource(12*s, "Bucket", "AWS::S3::Bucket", "UPDATE_COMPLETE", "").Status(13*s, "UPDATE_COMPLETE", "")
+			last := root.LastEventID() // the earlier update's UPDATE_COMPLETE
+			_ = f.Sleep(context.Background(), 10*s)
+			_, updates, err := run(t, f, tc.opt(root, last))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"hpctl-ml UPDATE_IN_PROGRESS User Initiated", "hpctl-ml/Bucket UPDATE_IN_PROGRESS",
+				"hpctl-ml/Bucket UPDATE_COMPLETE", "hpctl-ml UPDATE_COMPLETE"}
+			if tc.older {
+				want = append([]string{"hpctl-ml UPDATE_COMPLETE"}, want...)
+			}
+			if got := events(updates); !slices.Equal(got, want) {
+				t.Errorf("got\n  %s", strings.Join(got, "\n  "))
+			}
+		})
+	}
+}
+
+func TestClusterIsFollowedUntilInService(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	hp := f.Stack("hpctl-ml-HyperPodClusterStack-Q")
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+		Nested(1*s, "HyperPodClusterStack", hp, "CREATE_IN_PROGRESS", "Resource creation Initiated").
+		Nested(4*s, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").Status(5*s, "CREATE_COMPLETE", "")
+	hp.Status(1*s, "CREATE_IN_PROGRESS", "").
+		Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
+		Resource(4*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_COMPLETE", "").Status(4*s, "CREATE_COMPLETE", "")
+	f.Cluster("ml", cloudtest.ClusterState{At: 2 * s, Status: "Creating", Groups: []smGroup{cloudtest.Group("workers", 0, 2)}},
+		cloudtest.ClusterState{At: 3 * s, Status: "Creating", Groups: []smGroup{cloudtest.Group("workers", 1, 2)}},
+		cloudtest.ClusterState{At: 8 * s, Status: "InService", Groups: []smGroup{cloudtest.Group("workers", 2, 2)}})
+	sum, updates, err := run(t, f, Options{Stack: root.ID, Cluster: "ml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	for _, u := range updates {
+		if c, ok := u.(Cluster); ok {
+			states = append(states, c.Status+" "+strings.Join([]string{itoa(c.Groups[0].Current), itoa(c.Groups[0].Target)}, "/"))
+		}
+	}
+	if !slices.Equal(states, []string{"Creating 0/2", "Creating 1/2", "InService 2/2"}) {
+		t.Errorf("cluster states %v", states)
+	}
+	if !sum.Succeeded || sum.Cluster == nil || sum.Cluster.Status != "InService" {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+func TestFailedClusterIsTheCause(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").Status(1*s, "CREATE_COMPLETE", "")
+	f.Cluster("ml", cloudtest.ClusterState{At: 0, Status: "Creating"},
+		cloudtest.ClusterState{At: 3 * s, Status: "Failed", Message: "Insufficient capacity for ml.p5.48xlarge"})
+	sum, _, err := run(t, f, Options{Stack: root.ID, Cluster: "ml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Succeeded || sum.RootCause == nil || sum.RootCause.String() != "cluster ml (AWS::SageMaker::Cluster): Insufficient capacity for ml.p5.48xlarge" {
+		t.Errorf("%+v %v", sum, sum.RootCause)
+	}
+}
+
+func TestInterruptEndsTheWatchNotTheStack(t *testing.T) {
+	f := cloudtest.New()
+	root, _ := tree(f)
+	ctx, cancel := context.WithCancel(context.Background())
+	polls := 0
+	w := New(f, f, Options{Stack: root.ID, Interval: s, Now: f.Now, Sleep: f.Sleep})
+	sum, err := w.Run(ctx, func(u Update) {
+		if _, ok := u.(Tick); ok {
+			if polls++; polls == 2 {
+				cancel()
+			}
+		}
+	})
+	if err != context.Canceled || sum.Status != "CREATE_IN_PROGRESS" {
+		t.Errorf("%v %+v", err, sum)
+	}
+}
+
+func TestDeleteFollowsTheStackToItsEnd(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	root.Status(0, "DELETE_IN_PROGRESS", "User Initiated").Resource(1*s, "Bucket", "AWS::S3::Bucket", "DELETE_IN_PROGRESS", "").
+		Resource(2*s, "Bucket", "AWS::S3::Bucket", "DELETE_FAILED", "The bucket you tried to delete is not empty").
+		Status(3*s, "DELETE_FAILED", "The following resource(s) failed to delete: [Bucket]. ")
+	sum, _, err := run(t, f, Options{Stack: root.ID, Deleting: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Succeeded || sum.RootCause.String() != "hpctl-ml/Bucket (AWS::S3::Bucket): The bucket you tried to delete is not empty" {
+		t.Errorf("%+v", sum.RootCause)
+	}
+}
