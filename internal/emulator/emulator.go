@@ -55,7 +55,7 @@ type StackDelay struct {
 
 // Failure makes a resource fail. Stack is a glob on the stack name (nested
 // stacks are named <parent>-<LogicalId>-<suffix>); Operation is "create"
-// (the default) or "delete"; Reason reads "Code: message".
+// (the default), "update" or "delete"; Reason reads "Code: message".
 type Failure struct {
 	Stack     string `json:"stack"`
 	LogicalID string `json:"logicalId"`

@@ -6,6 +6,11 @@ answers carry what AWS's do.
   ones, values outside AllowedValues and missing capabilities are refused up
   front, as CloudFormation does; a retried CreateStack with the same
   ClientRequestToken returns the same stack.
+- Change sets: CREATE ones list only what the conditions create; UPDATE
+  ones list Add, Modify and Remove as AWS does (with nested change sets when
+  IncludeNestedStacks is set; see update.py), fail with "didn't contain
+  changes" when nothing changes, and execute in the background. ClientToken
+  and ClientRequestToken make retried requests safe.
 - DeleteStack runs in the background too, takes RetainResources (only in
   DELETE_FAILED), and cancels a creation in progress.
 - Stack resource listings report each resource's own status, reason and time;
@@ -24,7 +29,7 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
-from . import engine
+from . import engine, update
 
 IAM_NAME_PROPERTIES = ("RoleName", "PolicyName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName")
 
@@ -138,10 +143,16 @@ def delete_stack(self, name_or_id, retain=(), token=None):
 
 
 def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type,
-                      notification_arns=None, tags=None, role_arn=None, capabilities=None):
+                      notification_arns=None, tags=None, role_arn=None, capabilities=None, token=None,
+                      include_nested=False):
     template_dict = Stack.parse_template(template)
     check_parameters(template_dict, parameters)
     check_capabilities(template_dict, capabilities)
+    for existing in self.change_sets.values():
+        if existing.stack_name == stack_name and existing.change_set_name == change_set_name:
+            if token and getattr(existing, "hp_token", None) == token:
+                return existing.change_set_id, existing.stack_id  # a retry of the same request
+            raise AlreadyExistsException(f"ChangeSet [{change_set_name}] already exists")
     if change_set_type == "CREATE":
         for stack in self.stacks.values():
             if stack.name == stack_name and stack.status != "REVIEW_IN_PROGRESS":
@@ -152,6 +163,14 @@ def create_change_set(self, stack_name, change_set_name, template, parameters, d
         tags=tags, role_arn=role_arn)
     change_set = self.change_sets[change_set_id]
     change_set.hp_capabilities = sorted(set(capabilities or []))
+    change_set.capabilities = change_set.hp_capabilities or None
+    change_set.hp_token = token
+    if change_set_type == "UPDATE":
+        try:
+            update.preview(self, change_set.stack, change_set, template_dict, include_nested)
+        except Exception:
+            del self.change_sets[change_set_id]
+            raise
     if change_set_type == "CREATE":
         # Only what the conditions create is added; moto lists every resource.
         probe = Stack(stack_id="probe", name=stack_name, template=template, parameters=parameters,
@@ -161,13 +180,30 @@ def create_change_set(self, stack_name, change_set_name, template, parameters, d
     return change_set_id, stack_id
 
 
-def execute_change_set(self, change_set_name, stack_name=None):
+def execute_change_set(self, change_set_name, stack_name=None, token=None):
     change_set = self.describe_change_set(change_set_name)
+    if token and getattr(change_set, "hp_exec_token", None) == token:
+        return  # a retry of the same request
     if change_set.execution_status != "AVAILABLE":
         raise ValidationError(message=f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
                                       f"execution status of [{change_set.execution_status}]")
-    if change_set.change_set_type != "CREATE":
-        return _orig["execute_change_set"](self, change_set_name, stack_name)
+    if getattr(change_set, "parent_change_set_id", None):
+        raise ValidationError(message="Nested change sets are executed through their root change set")
+    change_set.hp_exec_token = token
+    if change_set.change_set_type == "UPDATE":
+        stack = change_set.stack
+        if stack.status.endswith("_IN_PROGRESS"):
+            raise ValidationError(message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated.")
+        if change_set.tags:
+            stack.tags = dict(change_set.tags)
+        stack.hp_capabilities = change_set.hp_capabilities
+        stack.capabilities = change_set.hp_capabilities or None
+        stack.hp_token = token
+        stack.change_set_id = change_set.change_set_id
+        for cs in [change_set] + update.nested_sets(self, change_set.change_set_id):
+            cs.execution_status = "EXECUTE_COMPLETE"
+        engine.start(update.update_stack, stack, template=change_set.template, params=change_set.parameters)
+        return
     old = self.stacks.pop(change_set.stack_id)
     stack = self.hp_new_stack(old.name, change_set.template, change_set.parameters,
                               capabilities=change_set.hp_capabilities, tags=change_set.tags,
@@ -175,9 +211,18 @@ def execute_change_set(self, change_set_name, stack_name=None):
     stack.events = old.events  # the REVIEW_IN_PROGRESS event stays
     stack.creation_time = old.creation_time
     stack.change_set_id = change_set.change_set_id
+    stack.hp_token = token
     change_set.stack = stack
     change_set.execution_status = "EXECUTE_COMPLETE"
     engine.start(engine.create_stack, stack)
+
+
+def delete_change_set(self, change_set_name, stack_name=None):
+    """Deleting a root change set deletes its nested ones, as in AWS."""
+    change_set = self.describe_change_set(change_set_name)
+    for nested in update.nested_sets(self, change_set.change_set_id):
+        del self.change_sets[nested.change_set_id]
+    del self.change_sets[change_set.change_set_id]
 
 
 # ---- stacks ---------------------------------------------------------------------------
@@ -290,8 +335,20 @@ def r_create_change_set(self):
         description=self._get_param("Description"), change_set_type=kind,
         notification_arns=self._get_param("NotificationARNs", []),
         tags={t["Key"]: t["Value"] for t in self._get_param("Tags", [])}, role_arn=self._get_param("RoleARN"),
-        capabilities=self._get_param("Capabilities", []))
+        capabilities=self._get_param("Capabilities", []), token=self._get_param("ClientToken"),
+        include_nested=self._get_bool_param("IncludeNestedStacks", False))
     return ActionResult({"Id": change_set_id, "StackId": stack_id})
+
+
+def r_execute_change_set(self):
+    self.cloudformation_backend.execute_change_set(self._get_param("ChangeSetName"), self._get_param("StackName"),
+                                                   token=self._get_param("ClientRequestToken"))
+    return EmptyResult()
+
+
+def r_delete_change_set(self):
+    self.cloudformation_backend.delete_change_set(self._get_param("ChangeSetName"), self._get_param("StackName"))
+    return EmptyResult()
 
 
 def r_list_stack_resources(self):
@@ -342,11 +399,14 @@ def patch():
     CloudFormationBackend.delete_stack = delete_stack
     CloudFormationBackend.create_change_set = create_change_set
     CloudFormationBackend.execute_change_set = execute_change_set
+    CloudFormationBackend.delete_change_set = delete_change_set
 
     r = responses.CloudFormationResponse
     r.create_stack = r_create_stack
     r.delete_stack = r_delete_stack
     r.create_change_set = r_create_change_set
+    r.execute_change_set = r_execute_change_set
+    r.delete_change_set = r_delete_change_set
     r.list_stack_resources = r_list_stack_resources
     r.describe_stack_resources = r_describe_stack_resources
     r.describe_stack_resource = r_describe_stack_resource

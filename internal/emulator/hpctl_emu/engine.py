@@ -52,6 +52,10 @@ class Record:
         self.timestamp = utcnow()
         self.model = None
         self.template = None  # the resource's template entry, for its DeletionPolicy
+        # What it was made from, resolved, so that an update can tell what changed;
+        # for a nested stack also its template body.
+        self.props = None
+        self.body = None
 
 
 def records(stack):
@@ -123,9 +127,13 @@ def references(node, local=frozenset()):
 
 def active(stack):
     """The template's resources whose condition holds, in template order."""
-    conditions = stack.resource_map.lazy_condition_map
+    return active_in(stack.template_dict, stack.resource_map)
+
+
+def active_in(template_dict, resource_map):
+    conditions = resource_map.lazy_condition_map
     out = OrderedDict()
-    for logical_id, entry in (stack.template_dict.get("Resources") or {}).items():
+    for logical_id, entry in (template_dict.get("Resources") or {}).items():
         cond = entry.get("Condition")
         if cond is None or conditions[cond]:
             out[logical_id] = entry
@@ -245,6 +253,7 @@ def create_resource(stack, logical_id, generation):
             set_resource(stack, rec, "CREATE_FAILED", injected)
             return False
         try:
+            rec.props = resolve(stack.resource_map, entry)
             model = make_resource(stack, logical_id, entry)
         except Exception as err:  # moto's and ours: the resource fails, as in AWS
             set_resource(stack, rec, "CREATE_FAILED", describe_error(err))
@@ -259,6 +268,11 @@ def create_resource(stack, logical_id, generation):
         stack.resource_map._parsed_resources[logical_id] = model
         set_resource(stack, rec, "CREATE_COMPLETE")
     return True
+
+
+def resolve(resource_map, entry):
+    """A resource's properties with every intrinsic function resolved."""
+    return parsing.clean_json(copy.deepcopy(entry.get("Properties") or {}), resource_map)
 
 
 def make_resource(stack, logical_id, entry):
@@ -304,21 +318,25 @@ def nested_parameters(props):
     return out
 
 
+def nested_template(stack, props):
+    try:
+        return get_stack_from_s3_url(props["TemplateURL"], account_id=stack.account_id, partition="aws")
+    except Exception:
+        raise EmulatorError(f"S3 error: the template at {props.get('TemplateURL')} cannot be read")
+
+
 def create_nested(stack, rec, entry, generation):
     with LOCK:
         backend = cloudformation_backends[stack.account_id][stack.region_name]
         try:
-            props = parsing.clean_json(copy.deepcopy(entry.get("Properties") or {}), stack.resource_map)
-            try:
-                body = get_stack_from_s3_url(props["TemplateURL"], account_id=stack.account_id, partition="aws")
-            except Exception:
-                raise EmulatorError(f"S3 error: the template at {props.get('TemplateURL')} cannot be read")
+            props = resolve(stack.resource_map, entry)
+            body = nested_template(stack, props)
             name = f"{stack.name}-{rec.logical_id}-{random_suffix()}"
             child = backend.hp_new_stack(name, body, nested_parameters(props), parent=stack)
         except Exception as err:
             set_resource(stack, rec, "CREATE_FAILED", describe_error(err))
             return False
-        rec.model, rec.physical_id = child, child.stack_id
+        rec.model, rec.physical_id, rec.props, rec.body = child, child.stack_id, props, body
         set_resource(stack, rec, "CREATE_IN_PROGRESS", "Resource creation Initiated")
     ok = create_stack(child, generation)
     with LOCK:
@@ -360,12 +378,13 @@ def deletion_policy(rec):
     return (rec.template or {}).get("DeletionPolicy", "Delete")
 
 
-def delete_resources(stack, generation, rollback=False, retain=frozenset()):
-    """Delete what the stack created, newest first; the IDs that failed to delete."""
+def delete_resources(stack, generation, rollback=False, retain=frozenset(), only=None):
+    """Delete what the stack created (or the logical IDs in only), newest
+    first; the IDs that failed to delete."""
     failed = []
     for rec in reversed(list(records(stack).values())):
         with LOCK:
-            if rec.status in (None, "DELETE_COMPLETE", "DELETE_SKIPPED"):
+            if rec.status in (None, "DELETE_COMPLETE", "DELETE_SKIPPED") or (only is not None and rec.logical_id not in only):
                 continue
             if rec.logical_id in retain or deletion_policy(rec) == "Retain":
                 set_resource(stack, rec, "DELETE_SKIPPED")

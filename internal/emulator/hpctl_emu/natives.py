@@ -73,11 +73,23 @@ def s3(stack):
 
 # ---- lifecycle scripts ----------------------------------------------------------
 
+def update(stack, logical_id, entry, old):
+    """An Update request: handlers that act on their properties run again;
+    the others keep what they made and take the new properties."""
+    handler = HANDLERS[old.kind]
+    if not getattr(handler, "rerun_on_update", False):
+        old.props = parsing.clean_json(entry.get("Properties") or {}, stack.resource_map)
+        return old
+    return create(stack, logical_id, entry)
+
+
 class LifecycleScripts:
     """Uploads the lifecycle scripts into the bucket, as the hosted Lambdas
     download and upload them. On delete the EKS one removes its own keys; the
     Slurm one (Scope: bucket) deletes every object in the bucket, which is the
     hazard destroy must know about."""
+
+    rerun_on_update = True
 
     @staticmethod
     def create(stack, logical_id, props):
@@ -148,6 +160,7 @@ class ClusterTemplate:
     bucket, and return its URL for HyperPodClusterStack to deploy."""
 
     KEY = "hyperpod-cluster-template.yaml"
+    rerun_on_update = True
 
     @classmethod
     def create(cls, stack, logical_id, props):

@@ -18,7 +18,7 @@ DEFAULTS = {
     # completes: [{"stack": "glob", "seconds": 2.5}].
     "stackSeconds": [],
     # Resources that fail: [{"stack": "glob", "logicalId": "Id",
-    # "reason": "Code: message", "operation": "create" | "delete"}].
+    # "reason": "Code: message", "operation": "create" | "update" | "delete"}].
     "failures": [],
     # Seconds a HyperPod cluster spends Creating, and Deleting.
     "clusterSeconds": 0.0,

@@ -1,0 +1,178 @@
+package emulator
+
+// Smoke tests of the update path: change sets that preview an update of a
+// nested tree, and its execution and rollback in the background.
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+)
+
+const appTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Value: {Type: String}
+Resources:
+  Param:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: !Sub "/app/${Value}", Type: String, Value: !Ref Value}
+Outputs:
+  Name: {Value: !Ref Param}
+`
+
+const updatableTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Value: {Type: String, Default: one}
+  Extra: {Type: String, Default: "no", AllowedValues: ["yes", "no"]}
+Conditions:
+  WithExtra: !Equals [!Ref Extra, "yes"]
+Resources:
+  AppStack:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://tpl.s3.us-west-2.amazonaws.com/app.yaml
+      Parameters: {Value: !Ref Value}
+  Extra:
+    Type: AWS::S3::Bucket
+    Condition: WithExtra
+    Properties: {BucketName: hpctl-extra}
+Outputs:
+  Name: {Value: !GetAtt AppStack.Outputs.Name}
+`
+
+func (f *fixture) changeSet(stack, name, token string, params ...cftypes.Parameter) *cloudformation.DescribeChangeSetOutput {
+	f.t.Helper()
+	out, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{
+		StackName: aws.String(stack), ChangeSetName: aws.String(name), ChangeSetType: cftypes.ChangeSetTypeUpdate,
+		TemplateBody: aws.String(updatableTemplate), Parameters: params, IncludeNestedStacks: aws.Bool(true),
+		ClientToken: aws.String(token)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return f.describeChangeSet(aws.ToString(out.Id))
+}
+
+func (f *fixture) describeChangeSet(id string) *cloudformation.DescribeChangeSetOutput {
+	f.t.Helper()
+	cs, err := f.c.CloudFormation.DescribeChangeSet(f.ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(id)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return cs
+}
+
+func changeLines(cs *cloudformation.DescribeChangeSetOutput) []string {
+	var out []string
+	for _, c := range cs.Changes {
+		rc := c.ResourceChange
+		line := string(rc.Action) + " " + aws.ToString(rc.LogicalResourceId)
+		for _, d := range rc.Details {
+			line += " " + aws.ToString(d.Target.Name)
+		}
+		out = append(out, line)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func param(k, v string) cftypes.Parameter {
+	return cftypes.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(v)}
+}
+
+func TestUpdateChangeSetPreviewsNestedChangesAndRunsInTheBackground(t *testing.T) {
+	f := setup(t, Settings{ResourceSeconds: 0.05})
+	f.put("tpl", "app.yaml", appTemplate)
+	f.create("up", updatableTemplate)
+	f.settle("up")
+
+	same := f.changeSet("up", "same", "t0")
+	if same.Status != cftypes.ChangeSetStatusFailed || !strings.Contains(aws.ToString(same.StatusReason), "didn't contain changes") {
+		t.Errorf("no changes: %s %q", same.Status, aws.ToString(same.StatusReason))
+	}
+
+	cs := f.changeSet("up", "two", "t1", param("Value", "two"), param("Extra", "yes"))
+	if cs.Status != cftypes.ChangeSetStatusCreateComplete || !aws.ToBool(cs.IncludeNestedStacks) {
+		t.Fatalf("%s %q", cs.Status, aws.ToString(cs.StatusReason))
+	}
+	if got := changeLines(cs); !slices.Equal(got, []string{"Add Extra", "Modify AppStack Parameters.Value"}) {
+		t.Errorf("root changes %v", got)
+	}
+	var nestedID string
+	for _, c := range cs.Changes {
+		if aws.ToString(c.ResourceChange.LogicalResourceId) == "AppStack" {
+			nestedID = aws.ToString(c.ResourceChange.ChangeSetId)
+		}
+	}
+	nested := f.describeChangeSet(nestedID)
+	if got := changeLines(nested); !slices.Equal(got, []string{"Modify Param Name Value"}) ||
+		aws.ToString(nested.ParentChangeSetId) != aws.ToString(cs.ChangeSetId) {
+		t.Errorf("nested changes %v (parent %s)", got, aws.ToString(nested.ParentChangeSetId))
+	}
+	again := f.changeSet("up", "two", "t1", param("Value", "two"), param("Extra", "yes"))
+	if aws.ToString(again.ChangeSetId) != aws.ToString(cs.ChangeSetId) {
+		t.Error("a retried CreateChangeSet with the same ClientToken made a second change set")
+	}
+
+	for range 2 { // the retry of an execute with the same token is accepted
+		if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{
+			ChangeSetName: cs.ChangeSetId, ClientRequestToken: aws.String("x1")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := f.stack("up"); s.StackStatus != cftypes.StackStatusUpdateInProgress {
+		t.Errorf("after ExecuteChangeSet: %s", s.StackStatus)
+	}
+	if s := f.settle("up"); s.StackStatus != cftypes.StackStatusUpdateComplete || outputs(s)["Name"] != "/app/two" {
+		t.Errorf("%s %v", s.StackStatus, outputs(s))
+	}
+	inOrder(t, f.events("up"), "up UPDATE_IN_PROGRESS User Initiated", "AppStack UPDATE_IN_PROGRESS",
+		"AppStack UPDATE_COMPLETE", "Extra CREATE_COMPLETE", "up UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "up UPDATE_COMPLETE")
+	child := aws.ToString(f.resources("up")["AppStack"].PhysicalResourceId)
+	inOrder(t, f.events(child), "UPDATE_IN_PROGRESS", "Param UPDATE_IN_PROGRESS", "Param UPDATE_COMPLETE", "UPDATE_COMPLETE")
+
+	// Removing a resource deletes it in the cleanup phase.
+	rm := f.changeSet("up", "rm", "t2", param("Value", "two"), param("Extra", "no"))
+	if got := changeLines(rm); !slices.Equal(got, []string{"Remove Extra"}) {
+		t.Errorf("changes %v", got)
+	}
+	if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: rm.ChangeSetId}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle("up")
+	inOrder(t, f.events("up"), "up UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "Extra DELETE_COMPLETE", "up UPDATE_COMPLETE")
+	inv, err := f.emu.Inventory(f.ctx, Region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(inv["buckets"], "hpctl-extra") || !slices.Contains(inv["parameters"], "/app/two") || slices.Contains(inv["parameters"], "/app/one") {
+		t.Errorf("after the updates: buckets %v, parameters %v", inv["buckets"], inv["parameters"])
+	}
+}
+
+func TestFailedUpdateRollsBack(t *testing.T) {
+	f := setup(t, Settings{ResourceSeconds: 0.02, Failures: []Failure{{Stack: "up-AppStack-*", LogicalID: "Param",
+		Operation: "update", Reason: "AccessDeniedException: not allowed to write /app/three"}}})
+	f.put("tpl", "app.yaml", appTemplate)
+	f.create("up", updatableTemplate)
+	f.settle("up")
+	cs := f.changeSet("up", "three", "t3", param("Value", "three"), param("Extra", "yes"))
+	if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: cs.ChangeSetId}); err != nil {
+		t.Fatal(err)
+	}
+	s := f.settle("up")
+	if s.StackStatus != cftypes.StackStatusUpdateRollbackComplete || outputs(s)["Name"] != "/app/one" {
+		t.Errorf("%s %v", s.StackStatus, outputs(s))
+	}
+	child := aws.ToString(f.resources("up")["AppStack"].PhysicalResourceId)
+	inOrder(t, f.events(child), "Param UPDATE_FAILED AccessDeniedException: not allowed to write /app/three",
+		"UPDATE_ROLLBACK_IN_PROGRESS The following resource(s) failed to update: [Param]", "UPDATE_ROLLBACK_COMPLETE")
+	inOrder(t, f.events("up"), "AppStack UPDATE_FAILED Embedded stack", "up UPDATE_ROLLBACK_IN_PROGRESS",
+		"up UPDATE_ROLLBACK_COMPLETE")
+	if _, ok := f.resources("up")["Extra"]; ok {
+		t.Error("the rollback left a resource the failed update never got to create")
+	}
+}
