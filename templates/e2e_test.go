@@ -139,30 +139,11 @@ func (r *rig) inventory() emulator.Inventory {
 	return inv
 }
 
-// The network a spec brings, made by a stack of its own so that it is real
-// in the emulator and is not the deployment's.
-const broughtNetwork = `AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.50.0.0/16}}
-  SubnetA: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.50.1.0/24, AvailabilityZoneId: usw2-az1}}
-  SubnetB: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.50.2.0/24, AvailabilityZoneId: usw2-az2}}
-  SubnetC: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.50.3.0/24, AvailabilityZoneId: usw2-az1}}
-  SubnetD: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.50.4.0/24, AvailabilityZoneId: usw2-az2}}
-  TableA: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Vpc}}
-  TableB: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Vpc}}
-  Group: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: brought, VpcId: !Ref Vpc}}
-Outputs:
-  Vpc: {Value: !Ref Vpc}
-  Subnets: {Value: !Join [",", [!Ref SubnetA, !Ref SubnetB, !Ref SubnetC, !Ref SubnetD]]}
-  Tables: {Value: !Join [",", [!Ref TableA, !Ref TableB]]}
-  Group: {Value: !GetAtt Group.GroupId}
-`
-
 // bring makes what the spec brings and rewrites the spec's IDs to them.
 func (r *rig) bring(c *spec.Cluster) {
 	r.t.Helper()
 	if c.Network.VPC.Brought() {
-		id := r.create(&cloudformation.CreateStackInput{StackName: aws.String("brought-network"), TemplateBody: aws.String(broughtNetwork)})
+		id := r.create(&cloudformation.CreateStackInput{StackName: aws.String("brought-network"), TemplateBody: aws.String(emulator.BroughtNetwork)})
 		out := map[string]string{}
 		for _, o := range r.settle(id, cftypes.StackStatusCreateComplete).Outputs {
 			out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)

@@ -12,5 +12,5 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(cli.Run(os.Args[1:], cli.System(), version))
+	os.Exit(cli.Main(version))
 }

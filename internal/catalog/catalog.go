@@ -54,6 +54,9 @@ type Stack struct {
 	Note string
 	// TopLevelName is the name pattern of a Companion or CustomResource stack.
 	TopLevelName string
+	// Buckets are the names (with <prefix>) of the S3 buckets the stack
+	// creates: a bucket of that name that already exists fails it.
+	Buckets []string
 }
 
 // Feed is one output a nested stack hands to others through the main stack:

@@ -26,6 +26,7 @@ func Slurm() *Orchestration {
 			{Name: "S3BucketStack", Kind: Inside, Host: "LifeCycleScriptStack",
 				Switch: "CreateS3BucketStack", When: and(isTrue("CreateLifeCycleScriptStack"), isTrue("CreateS3BucketStack")), Core: true,
 				Creates: "lifecycle bucket <prefix>-bucket",
+				Buckets: []string{"<prefix>-bucket"},
 				Note:    "not a nested stack of its own: the bucket is created inside LifeCycleScriptStack, so it needs that stack"},
 			{Name: "LifeCycleScriptStack", LogicalIDs: []string{"LifeCycleScriptStack"}, Kind: Nested, Template: "slurm-lifecycle-script-template.yaml",
 				Switch: "CreateLifeCycleScriptStack", When: isTrue("CreateLifeCycleScriptStack"), Core: true,

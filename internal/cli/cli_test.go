@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,13 +14,20 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hpctl/hpctl/internal/emulator"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// stopEmulator runs the tests, then stops the emulator they shared.
+type stopEmulator struct{ m *testing.M }
+
+func (s stopEmulator) Run() int { return emulator.Main(s.m) }
+
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"hpctl": func() { os.Exit(Run(os.Args[1:], System(), "test")) },
+	testscript.Main(stopEmulator{m}, map[string]func(){
+		"hpctl": func() { os.Exit(Main("test")) },
 	})
 }
 
@@ -62,7 +70,7 @@ func TestScripts(t *testing.T) {
 func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	ios, _, out, errOut := TestIO(env)
-	code = Run(args, ios, "test")
+	code = Run(context.Background(), args, ios, "test")
 	return code, out.String(), errOut.String()
 }
 

@@ -17,8 +17,11 @@ type IO struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// OutTTY is true when Out is a terminal (the live views need one).
-	OutTTY bool
+	// OutTTY is true when Out is a terminal (the live views need one);
+	// InTTY when In is one (a question can be asked).
+	OutTTY, InTTY bool
+	// Size returns the terminal's width and height.
+	Size func() (width, height int)
 	// Getenv reads the environment (AWS_REGION and the like).
 	Getenv func(string) string
 }
@@ -28,6 +31,14 @@ func System() *IO {
 	return &IO{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		Size: func() (int, int) {
+			w, h, err := term.GetSize(int(os.Stdout.Fd()))
+			if err != nil {
+				return 100, 30
+			}
+			return w, h
+		},
 		Getenv: os.Getenv,
 	}
 }

@@ -58,7 +58,7 @@ func readSpec(ios *IO, file string) (string, []byte, error) {
 
 // loadAndPlan reads, validates and plans a spec, gathering every finding.
 // want is the orchestrator the command is for ("" for any).
-func loadAndPlan(ios *IO, g *Globals, file string, want spec.Orchestrator, command string) (*loaded, error) {
+func loadAndPlan(ios *IO, g *Globals, file string, want spec.Orchestrator, command string, over ...func(*spec.Cluster)) (*loaded, error) {
 	name, data, err := readSpec(ios, file)
 	if err != nil {
 		return nil, err
@@ -77,6 +77,9 @@ func loadAndPlan(ios *IO, g *Globals, file string, want spec.Orchestrator, comma
 	if err != nil {
 		l.diags = append(l.diags, c.Diag(spec.Error, "metadata.region", "%v", err))
 		return l, nil
+	}
+	for _, f := range over {
+		f(c)
 	}
 	p, pd := plan.Resolve(c, plan.Options{Region: region})
 	l.plan = p

@@ -1,27 +1,53 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"slices"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
 
-// Globals are the flags every command takes.
+// Globals are the flags every command takes; they follow the AWS CLI.
 type Globals struct {
-	Region string
-	Output string
+	Region   string
+	Output   string
+	Profile  string
+	Endpoint string
+	Timeout  time.Duration
+	Yes      bool
+	Verbose  bool
+	NoColor  bool
+	// Poll is the interval between polls of AWS (hidden; tests and the demo shorten it).
+	Poll time.Duration
 }
 
 // JSON reports whether the user asked for machine-readable output.
 func (g *Globals) JSON() bool { return g.Output == "json" }
 
+// Main runs hpctl as a process: the first interrupt (Ctrl-C) or SIGTERM
+// cancels the context, so that a command stops watching and says how to
+// re-attach; a second one ends the process the default way.
+func Main(version string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return Run(ctx, os.Args[1:], System(), version)
+}
+
 // Run executes hpctl with args and returns the exit code.
-func Run(args []string, ios *IO, version string) int {
+func Run(ctx context.Context, args []string, ios *IO, version string) int {
 	root := NewRoot(ios, version)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -64,6 +90,14 @@ func NewRoot(ios *IO, version string) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Region, "region", "", "AWS region (default: the spec's metadata.region, then AWS_REGION)")
 	pf.StringVar(&g.Output, "output", "text", "output format: text or json")
+	pf.StringVar(&g.Profile, "profile", "", "AWS profile of the shared configuration (default: AWS_PROFILE)")
+	pf.StringVar(&g.Endpoint, "endpoint-url", "", "send every AWS call to this URL (default: AWS_ENDPOINT_URL)")
+	pf.DurationVar(&g.Timeout, "timeout", 3*time.Hour, "stop watching after this long (exit 3); CloudFormation goes on")
+	pf.BoolVarP(&g.Yes, "yes", "y", false, "do not ask for confirmation")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "also show AWS call retries")
+	pf.BoolVar(&g.NoColor, "no-color", false, "no colours (also: NO_COLOR)")
+	pf.DurationVar(&g.Poll, "poll-interval", 2*time.Second, "interval between polls of AWS")
+	_ = pf.MarkHidden("poll-interval")
 
 	root.AddCommand(
 		newInitCmd(ios, g),
@@ -71,6 +105,10 @@ func NewRoot(ios *IO, version string) *cobra.Command {
 		newPlanCmd(ios, g),
 		newSchemaCmd(ios),
 		newVersionCmd(ios, g, version),
+		newDeployCmd(ios, g, version),
+		newWatchCmd(ios, g),
+		newStatusCmd(ios, g),
+		newTemplatesCmd(ios, g),
 	)
 	return root
 }

@@ -34,6 +34,10 @@ type S3 interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	CopyObject(context.Context, *s3.CopyObjectInput, ...func(*s3.Options)) (*s3.CopyObjectOutput, error)
 	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	PutBucketEncryption(context.Context, *s3.PutBucketEncryptionInput, ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error)
+	PutPublicAccessBlock(context.Context, *s3.PutPublicAccessBlockInput, ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error)
+	PutBucketTagging(context.Context, *s3.PutBucketTaggingInput, ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
 }
 
 // SageMaker is the part of the SageMaker API hpctl calls.
@@ -61,6 +65,26 @@ func Code(err error) string {
 // answers that with a ValidationError, not a dedicated code.
 func StackMissing(err error) bool {
 	return Code(err) == "ValidationError" && strings.Contains(err.Error(), "does not exist")
+}
+
+// BucketMissing reports whether err says a bucket does not exist (HeadBucket
+// answers a bare 404).
+func BucketMissing(err error) bool {
+	switch Code(err) {
+	case "NotFound", "NoSuchBucket":
+		return true
+	}
+	return false
+}
+
+// Forbidden reports whether err is an access denial (for a bucket: it
+// exists, and belongs to someone else).
+func Forbidden(err error) bool {
+	switch Code(err) {
+	case "Forbidden", "AccessDenied", "AccessDeniedException":
+		return true
+	}
+	return false
 }
 
 // ClusterMissing reports whether err says a HyperPod cluster does not exist.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Options say where and as whom to call AWS.
@@ -30,6 +32,9 @@ type Options struct {
 	MaxAttempts int
 	// Credentials replace the default chain (tests).
 	Credentials aws.CredentialsProvider
+	// Log, when set, receives a line for every retried call: what -v shows.
+	// Requests and bodies are never logged, so no secret can reach it.
+	Log io.Writer
 }
 
 // Clients are the SDK clients of one region and identity.
@@ -69,6 +74,9 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 	}
 	if opts.Credentials != nil {
 		load = append(load, config.WithCredentialsProvider(opts.Credentials))
+	}
+	if opts.Log != nil {
+		load = append(load, config.WithClientLogMode(aws.LogRetries), config.WithLogger(logging.NewStandardLogger(opts.Log)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {

@@ -77,3 +77,23 @@ func (e *Emulator) Env() []string {
 
 // Unset lists variables that would point a child process elsewhere.
 var Unset = []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"}
+
+// BroughtNetwork is a template of the network a spec brings, for tests:
+// made by a stack of its own, it is real in the emulator and is not the
+// deployment's. Its outputs: Vpc, Subnets (4, two zones), Tables (2), Group.
+const BroughtNetwork = `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.50.0.0/16}}
+  SubnetA: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.50.1.0/24, AvailabilityZoneId: usw2-az1}}
+  SubnetB: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.50.2.0/24, AvailabilityZoneId: usw2-az2}}
+  SubnetC: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.50.3.0/24, AvailabilityZoneId: usw2-az1}}
+  SubnetD: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.50.4.0/24, AvailabilityZoneId: usw2-az2}}
+  TableA: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Vpc}}
+  TableB: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Vpc}}
+  Group: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: brought, VpcId: !Ref Vpc}}
+Outputs:
+  Vpc: {Value: !Ref Vpc}
+  Subnets: {Value: !Join [",", [!Ref SubnetA, !Ref SubnetB, !Ref SubnetC, !Ref SubnetD]]}
+  Tables: {Value: !Join [",", [!Ref TableA, !Ref TableB]]}
+  Group: {Value: !GetAtt Group.GroupId}
+`

@@ -85,9 +85,13 @@ type Stack struct {
 	Creates      string `json:"creates"`
 	Note         string `json:"note,omitempty"`
 	TopLevelName string `json:"topLevelName,omitempty"`
+	// TemplateURL is where a companion stack's template is read from.
+	TemplateURL string `json:"templateUrl,omitempty"`
 	// SuppliedBy lists, for a skipped stack, the main-stack parameters its
 	// created consumers read in place of its outputs.
 	SuppliedBy []string `json:"suppliedBy,omitempty"`
+	// Buckets are the S3 buckets a created stack makes, by name.
+	Buckets []string `json:"buckets,omitempty"`
 }
 
 // Param is one main-stack parameter and its value.
@@ -124,6 +128,21 @@ func (p *Plan) Created() []Stack {
 		}
 	}
 	return out
+}
+
+// NewBuckets are the S3 buckets the created stacks make.
+func (p *Plan) NewBuckets() []string {
+	var out []string
+	for _, s := range p.Created() {
+		out = append(out, s.Buckets...)
+	}
+	return out
+}
+
+// Creates reports whether the plan creates a catalog stack.
+func (p *Plan) Creates(name string) bool {
+	s, ok := p.Stack(name)
+	return ok && s.Action == Create
 }
 
 // Stack returns the plan's entry for a catalog stack.

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -172,10 +173,15 @@ func (r *resolver) decide(s catalog.Stack) Stack {
 	created := s.When.Eval(r.value, r.region)
 	if s.Kind == catalog.Companion {
 		created, out.Condition = asked && in.create, "hpctl deploys it as its own stack"
+		t := r.template()
+		out.TemplateURL = BucketURL(t.Bucket, r.region, path.Dir(t.Key)+"/"+s.Template)
 	}
 	out.Action = Skip
 	if created {
 		out.Action = Create
+		for _, b := range s.Buckets {
+			out.Buckets = append(out.Buckets, strings.ReplaceAll(b, "<prefix>", r.c.ResourcePrefix()))
+		}
 	}
 	switch {
 	case asked:

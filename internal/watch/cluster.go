@@ -52,6 +52,7 @@ func sameCluster(a, b Cluster) bool {
 func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 	for {
 		c, err := w.describeCluster(ctx)
+		w.emit(w.tick()) // the clock goes on, for heartbeats
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()

@@ -9,8 +9,9 @@ package watch
 import "time"
 
 // Update is one thing the watcher reports: an Event, a Tick, a Cluster or
-// the final Summary.
-type Update interface{ update() }
+// the final Summary. Kind names it in machine-readable output; other
+// packages that report progress (deploy) add kinds of their own.
+type Update interface{ Kind() string }
 
 // Event is one new CloudFormation event, placed in the stack tree.
 type Event struct {
@@ -32,6 +33,8 @@ type Tick struct {
 	Time    time.Time    `json:"time"`
 	Elapsed Duration     `json:"elapsed"`
 	Stacks  []StackState `json:"stacks"`
+	// Cluster is the HyperPod cluster as last described (nil before).
+	Cluster *Cluster `json:"cluster,omitempty"`
 }
 
 // StackState is one stack of the tree as last seen.
@@ -90,14 +93,17 @@ type Summary struct {
 	Cluster   *Cluster          `json:"cluster,omitempty"`
 	RootCause *Cause            `json:"rootCause,omitempty"`
 	Elapsed   Duration          `json:"elapsed"`
+	// NoChanges is set by a deploy that found nothing to change and
+	// executed nothing.
+	NoChanges bool `json:"noChanges,omitempty"`
 	// APICalls counts the calls the watcher made, by operation.
 	APICalls map[string]int `json:"apiCalls,omitempty"`
 }
 
-func (Event) update()   {}
-func (Tick) update()    {}
-func (Cluster) update() {}
-func (Summary) update() {}
+func (Event) Kind() string   { return "event" }
+func (Tick) Kind() string    { return "progress" }
+func (Cluster) Kind() string { return "cluster" }
+func (Summary) Kind() string { return "summary" }
 
 // Duration marshals as seconds with a decimal, the way logs want it.
 type Duration time.Duration

@@ -52,8 +52,10 @@ type Watcher struct {
 	stacks   []*tracked
 	byID     map[string]*tracked
 	failures []Cause
-	calls    map[string]int
-	cluster  *Cluster
+	// pending are the events of the current poll, emitted at its end.
+	pending []Event
+	calls   map[string]int
+	cluster *Cluster
 	// clusterStarted is set once an AWS::SageMaker::Cluster resource is in progress.
 	clusterStarted bool
 	// noDescribeEvents is set when the endpoint does not offer DescribeEvents.
@@ -147,6 +149,13 @@ func (w *Watcher) poll(ctx context.Context) {
 			w.calls["errors"]++
 		}
 	}
+	// A poll reads stack after stack; shown in time order, a child's events
+	// fall between its parent's, as they happened.
+	slices.SortStableFunc(w.pending, func(a, b Event) int { return a.Time.Compare(b.Time) })
+	for _, ev := range w.pending {
+		w.emit(ev)
+	}
+	w.pending = w.pending[:0]
 	if w.clusterStarted && w.opt.Cluster != "" && !w.opt.Deleting {
 		w.describeCluster(ctx)
 	}
@@ -223,7 +232,7 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 		// A finished nested stack is read again only when its parent shows
 		// it in progress; the root is read until the loop sees it finish.
 		t.active = t == w.root || !terminal(ev.Status)
-		w.emit(ev)
+		w.pending = append(w.pending, ev)
 		return
 	}
 	ev.Path = t.path + "/" + ev.LogicalID
@@ -243,7 +252,7 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 	if strings.HasSuffix(ev.Status, "_FAILED") && !wrapper(ev.Reason) {
 		w.failures = append(w.failures, Cause{Time: ev.Time, Path: ev.Path, ResourceType: ev.ResourceType, Status: ev.Status, Reason: ev.Reason})
 	}
-	w.emit(ev)
+	w.pending = append(w.pending, ev)
 }
 
 // follow starts (or resumes) following the nested stack a resource event
@@ -285,7 +294,7 @@ func (w *Watcher) succeeded(status string) bool {
 }
 
 func (w *Watcher) tick() Tick {
-	tick := Tick{Time: w.opt.Now(), Elapsed: Duration(w.opt.Now().Sub(w.start))}
+	tick := Tick{Time: w.opt.Now(), Elapsed: Duration(w.opt.Now().Sub(w.start)), Cluster: w.cluster}
 	for _, t := range w.stacks {
 		s := StackState{Path: t.path, Status: t.status, Active: t.active}
 		for _, id := range t.order {

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/deploy"
+	"github.com/hpctl/hpctl/internal/render"
+	"github.com/hpctl/hpctl/internal/watch"
+)
+
+// errTimeout is the cause of a context that --timeout ended.
+var errTimeout = errors.New("timed out")
+
+// withTimeout bounds a command by --timeout.
+func withTimeout(ctx context.Context, g *Globals) (context.Context, context.CancelFunc) {
+	if g.Timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, g.Timeout, errTimeout)
+}
+
+// deployer builds the AWS clients from the global flags and the SDK's own
+// environment and shared configuration.
+func deployer(ctx context.Context, ios *IO, g *Globals, region string) (*deploy.Deployer, error) {
+	if region == "" {
+		region = g.Region
+	}
+	opts := cloud.Options{Profile: g.Profile, Region: region, Endpoint: g.Endpoint}
+	if g.Verbose {
+		opts.Log = ios.ErrOut
+	}
+	c, err := cloud.New(ctx, opts)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return &deploy.Deployer{CFN: c.CloudFormation, S3: c.S3, SM: c.SageMaker, Region: c.Region, Interval: g.Poll}, nil
+}
+
+// color says whether text output may use ANSI colours.
+func color(ios *IO, g *Globals) bool {
+	return ios.OutTTY && !g.NoColor && ios.Getenv("NO_COLOR") == "" && ios.Getenv("TERM") != "dumb"
+}
+
+// progress picks the view of a watched operation: NDJSON, the live tree on
+// a terminal, or plain lines.
+func progress(ios *IO, g *Globals) render.Progress {
+	switch {
+	case g.JSON():
+		return render.NewJSONLines(ios.Out)
+	case ios.OutTTY && ios.Getenv("TERM") != "dumb":
+		return render.NewLive(ios.Out, render.ProgressOptions{Color: color(ios, g), Size: ios.Size})
+	}
+	return render.NewLines(ios.Out, render.ProgressOptions{})
+}
+
+// outcome maps how a watched operation ended to an exit code; the summary
+// (with the root cause) has already been shown.
+func outcome(ctx context.Context, ios *IO, g *Globals, prog render.Progress, d *deploy.Deployer, stack string, sum watch.Summary, err error) error {
+	var refused *deploy.Refusal
+	var failed *deploy.Failed
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &refused):
+		return usageErr("%v", err)
+	case errors.As(err, &failed):
+		return reported(ExitFailed)
+	case ctx.Err() == nil:
+		return err
+	}
+	code, what := ExitInterrupted, "stopped watching"
+	if errors.Is(context.Cause(ctx), errTimeout) {
+		code, what = ExitTimeout, fmt.Sprintf("timed out after %s", g.Timeout)
+	}
+	if g.JSON() && sum.Stack != "" {
+		prog.Show(sum)
+	}
+	state := "CloudFormation goes on"
+	if sum.Status != "" {
+		state = fmt.Sprintf("stack %s is %s and CloudFormation goes on", stack, sum.Status)
+	}
+	fmt.Fprintf(ios.ErrOut, "\nhpctl: %s; %s.\nRe-attach with: hpctl watch %s --region %s\n", what, state, stack, d.Region)
+	return reported(code)
+}
+
+// confirm asks a yes/no question on the terminal; without one it refuses,
+// since a pipeline must say --yes.
+func confirm(ctx context.Context, ios *IO, g *Globals, question string) (bool, error) {
+	if g.Yes {
+		return true, nil
+	}
+	if !ios.InTTY {
+		return false, usageErr("%s: there is no terminal to ask on; review the change above and pass --yes", question)
+	}
+	fmt.Fprintf(ios.ErrOut, "%s? [y/N] ", question)
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(ios.In).ReadString('\n')
+		answer <- strings.ToLower(strings.TrimSpace(line))
+	}()
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case a := <-answer:
+		return a == "y" || a == "yes", nil
+	}
+}
+
+// stackArg resolves a NAME argument: a stack of that name, else the
+// default stack name of a cluster of that name (hpctl-NAME).
+func stackArg(ctx context.Context, d *deploy.Deployer, name string) (string, error) {
+	for _, candidate := range []string{name, "hpctl-" + name} {
+		ok, err := d.Exists(ctx, candidate)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return candidate, nil
+		}
+	}
+	return "", usageErr("no stack %s (nor hpctl-%s) in %s", name, name, d.Region)
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpctl/hpctl/internal/deploy"
+	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/render"
+	"github.com/hpctl/hpctl/internal/spec"
+	"github.com/hpctl/hpctl/internal/watch"
+)
+
+type deployOptions struct {
+	file            string
+	dryRun          bool
+	replaceFailed   bool
+	adopt           bool
+	templatesBucket string
+	standIns        bool
+}
+
+func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
+	o := &deployOptions{}
+	cmd := &cobra.Command{
+		Use:   "deploy eks|slurm [-f FILE]",
+		Short: "Create or update the cluster's stacks and wait until the HyperPod cluster is InService",
+		Long: "deploy creates the main stack (or updates it through a change set that includes the\n" +
+			"nested stacks, after showing the change and asking), follows every nested stack as it\n" +
+			"goes, names the real cause when something fails, and waits until the HyperPod cluster\n" +
+			"is InService. Ctrl-C stops watching and leaves CloudFormation running; `hpctl watch`\n" +
+			"re-attaches. Exit codes: 0 done or nothing to change, 1 failed, 2 refused before\n" +
+			"anything changed, 3 timed out, 130 interrupted.",
+		ValidArgs: []string{"eks", "slurm"},
+		Args:      orchestratorArg,
+		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			return runDeploy(cmd, ios, g, o, spec.Orchestrator(args[0]), version)
+		}),
+	}
+	addFileFlag(cmd, &o.file)
+	f := cmd.Flags()
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and call nothing")
+	f.BoolVar(&o.replaceFailed, "replace-failed", false, "delete a stack of hpctl's that failed to create, then deploy again")
+	f.BoolVar(&o.adopt, "adopt", false, "update a stack hpctl did not make (adds its ownership tags)")
+	f.StringVar(&o.templatesBucket, "templates-bucket", "", "read the templates from this bucket (overrides templates.bucket)")
+	f.BoolVar(&o.standIns, "stand-ins", false, "fill the template bucket with hpctl's emulator stand-ins first (local demo and tests)")
+	return cmd
+}
+
+func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch spec.Orchestrator, version string) error {
+	var over []func(*spec.Cluster)
+	if o.templatesBucket != "" {
+		over = append(over, func(c *spec.Cluster) { c.Templates.Bucket = o.templatesBucket })
+	}
+	l, err := loadAndPlan(ios, g, o.file, orch, "deploy", over...)
+	if err != nil {
+		return err
+	}
+	if err := reportInvalid(ios, g, l); err != nil {
+		return err
+	}
+	p := l.plan
+	if o.dryRun {
+		if g.JSON() {
+			return render.PlanJSON(ios.Out, p)
+		}
+		return render.PlanText(ios.Out, p)
+	}
+	if o.standIns && p.Template.Source != "custom" {
+		return usageErr("--stand-ins needs a template bucket: set templates.bucket or pass --templates-bucket")
+	}
+	files, err := templateFiles(l, o)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := withTimeout(cmd.Context(), g)
+	defer cancel()
+	d, err := deployer(ctx, ios, g, p.Region)
+	if err != nil {
+		return err
+	}
+	prog := progress(ios, g)
+	req := deploy.Request{Plan: p, Files: files, ReplaceFailed: o.replaceFailed, Adopt: o.adopt,
+		Description: fmt.Sprintf("hpctl %s deploy of %s", version, p.Cluster)}
+	if !g.JSON() {
+		core, created := 0, 0
+		for _, s := range p.Stacks {
+			if s.Core {
+				core++
+				if s.Action == plan.Create {
+					created++
+				}
+			}
+		}
+		fmt.Fprintf(ios.Out, "Deploying %s HyperPod cluster %s as stack %s in %s (%d of the %d stacks)\n",
+			map[string]string{"eks": "EKS", "slurm": "Slurm"}[p.Orchestrator], p.Cluster, p.StackName, p.Region, created, core)
+	}
+	prep, err := d.Prepare(ctx, req, prog.Show)
+	if err != nil {
+		return outcome(ctx, ios, g, prog, d, p.StackName, watch.Summary{}, err)
+	}
+	if prep.UpToDate() {
+		return noChanges(ios, g, prep)
+	}
+	if cs := prep.ChangeSet; cs != nil && cs.Type == "UPDATE" {
+		if g.JSON() {
+			_ = render.WriteJSONLine(ios.Out, "changeSet", cs)
+		} else if err := render.ChangeSetText(ios.Out, p.StackName, cs); err != nil {
+			return err
+		}
+		ok, err := confirm(ctx, ios, g, "Apply this change set to "+p.StackName)
+		if !ok || err != nil {
+			d.Discard(prep)
+			if err == nil {
+				fmt.Fprintln(ios.ErrOut, "Cancelled; nothing changed.")
+			}
+			return err
+		}
+	}
+	sum, err := d.Execute(ctx, prep, prog.Show)
+	return outcome(ctx, ios, g, prog, d, p.StackName, sum, err)
+}
+
+// templateFiles are what deploy uploads to the custom bucket first: the
+// stand-ins when asked, else templates.dir (relative to the spec's folder).
+func templateFiles(l *loaded, o *deployOptions) ([]deploy.File, error) {
+	p := l.plan
+	switch {
+	case p.Template.Source != "custom":
+		return nil, nil
+	case o.standIns:
+		return deploy.StandIns()
+	case p.Template.UploadDir == "":
+		return nil, nil
+	}
+	dir := p.Template.UploadDir
+	if !filepath.IsAbs(dir) && l.file != spec.StdinName {
+		dir = filepath.Join(filepath.Dir(l.file), dir)
+	}
+	files, err := deploy.DirFiles(dir, prefixOf(p))
+	if err != nil {
+		return nil, usageErr("templates.dir: %v", err)
+	}
+	return files, nil
+}
+
+func prefixOf(p *plan.Plan) string {
+	return strings.SplitN(p.Template.Key, "/", 2)[0]
+}
+
+// noChanges reports a deploy that found the stack up to date.
+func noChanges(ios *IO, g *Globals, prep *deploy.Prepared) error {
+	sum := deploy.Current(prep.Stack)
+	sum.NoChanges = true
+	if g.JSON() {
+		return render.WriteJSONLine(ios.Out, sum.Kind(), sum)
+	}
+	_, err := fmt.Fprintf(ios.Out, "No changes: stack %s is up to date (%s).\n", sum.Stack, sum.Status)
+	return err
+}

@@ -1,0 +1,377 @@
+package cli
+
+// End-to-end tests of deploy and watch: the CLI entry point, the real SDK
+// over HTTP, the emulator, hpctl's stand-in templates.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/emulator"
+)
+
+const standIns = "hpctl-stand-ins"
+
+type e2e struct {
+	t   *testing.T
+	ctx context.Context
+	emu *emulator.Emulator
+	c   *cloud.Clients
+}
+
+// onEmulator points this process's AWS environment at a reset emulator
+// and fills the template bucket with the stand-ins through the CLI.
+func onEmulator(t *testing.T, s emulator.Settings) *e2e {
+	t.Helper()
+	emu := emulator.ForTest(t)
+	ctx := context.Background()
+	if err := emu.Configure(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range emulator.Unset {
+		t.Setenv(k, "")
+	}
+	for _, kv := range emu.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	c, err := emu.Clients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &e2e{t: t, ctx: ctx, emu: emu, c: c}
+	if code, out, errOut := e.hpctl("templates", "upload", "--bucket", standIns, "--stand-ins"); code != 0 {
+		t.Fatalf("upload: %d\n%s%s", code, out, errOut)
+	}
+	return e
+}
+
+// hpctl runs the CLI in this process, polling fast.
+func (e *e2e) hpctl(args ...string) (code int, stdout, stderr string) {
+	e.t.Helper()
+	ios, _, out, errOut := TestIO(map[string]string{"AWS_REGION": emulator.Region})
+	code = Run(e.ctx, append(args, "--poll-interval", "50ms"), ios, "test")
+	return code, out.String(), errOut.String()
+}
+
+func (e *e2e) deploy(orch, spec string, extra ...string) (int, string, string) {
+	e.t.Helper()
+	return e.hpctl(append([]string{"deploy", orch, "-f", spec, "--templates-bucket", standIns}, extra...)...)
+}
+
+// specFile writes a variant of an example with its text replaced.
+func specFile(t *testing.T, example string, replace ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../../examples", example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.NewReplacer(replace...).Replace(string(b))
+	path := filepath.Join(t.TempDir(), example)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func (e *e2e) nested(stack string) []string {
+	e.t.Helper()
+	out, err := e.c.CloudFormation.ListStackResources(e.ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range out.StackResourceSummaries {
+		if aws.ToString(r.ResourceType) == "AWS::CloudFormation::Stack" {
+			ids = append(ids, aws.ToString(r.LogicalResourceId))
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestDeployQuickstartsReachInService(t *testing.T) {
+	for _, tc := range []struct {
+		orch, spec, stack, cluster string
+		groups                     []string
+		output                     string
+	}{
+		{"eks", "eks-quickstart.yaml", "hpctl-ml-cluster", "ml-cluster", []string{"workers"}, "OutputHyperPodClusterArn"},
+		{"slurm", "slurm-quickstart.yaml", "hpctl-slurm-cluster", "slurm-cluster", []string{"controller", "login", "workers"}, ""},
+	} {
+		t.Run(tc.orch, func(t *testing.T) {
+			e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.3})
+			code, out, errOut := e.deploy(tc.orch, "../../examples/"+tc.spec)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			for _, want := range []string{"✓ " + tc.stack + " CREATE_COMPLETE", "cluster " + tc.cluster + " Creating", "cluster " + tc.cluster + " InService", tc.output} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			cl, err := e.c.SageMaker.DescribeCluster(e.ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String(tc.cluster)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var groups []string
+			for _, g := range cl.InstanceGroups {
+				groups = append(groups, aws.ToString(g.InstanceGroupName))
+			}
+			if cl.ClusterStatus != "InService" || !slices.Equal(groups, tc.groups) {
+				t.Errorf("cluster %s with groups %v", cl.ClusterStatus, groups)
+			}
+			if tc.orch == "slurm" && !strings.Contains(out, "SSMStack: stack hpctl-slurm-cluster-ssm is deployed") {
+				t.Errorf("the SSM companion stack was not deployed:\n%s", out)
+			}
+
+			// The same spec again: nothing to change, exit 0.
+			code, out, errOut = e.deploy(tc.orch, "../../examples/"+tc.spec)
+			if code != 0 || !strings.Contains(out, "No changes: stack "+tc.stack+" is up to date") {
+				t.Errorf("second deploy: exit %d\n%s%s", code, out, errOut)
+			}
+		})
+	}
+}
+
+// A spec that brings its own VPC creates none of the stacks it skips.
+func TestDeployBroughtNetworkCreatesNoSkippedStack(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{})
+	net := e.broughtNetwork()
+	spec := specFile(t, "eks-existing-vpc.yaml", net...)
+	code, out, errOut := e.deploy("eks", spec)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, planJSON, _ := e.hpctl("plan", "eks", "-f", spec, "--output", "json")
+	if code != 0 {
+		t.Fatalf("plan: exit %d", code)
+	}
+	var p struct {
+		Stacks []struct {
+			Name, Kind, Action string
+			LogicalIDs         []string
+		}
+	}
+	if err := json.Unmarshal([]byte(planJSON), &p); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, s := range p.Stacks {
+		if s.Kind == "nested" && s.Action == "create" {
+			want = append(want, s.LogicalIDs...)
+		}
+	}
+	slices.Sort(want)
+	if got := e.nested("hpctl-ml-shared-vpc"); !slices.Equal(got, want) || slices.Contains(got, "VPCStack") {
+		t.Errorf("nested stacks %v\nthe plan creates %v", got, want)
+	}
+}
+
+func TestDeployFailureNamesTheRootCause(t *testing.T) {
+	reason := "InvalidSubnet.Range: The CIDR '10.99.9.0/24' is invalid."
+	e := onEmulator(t, emulator.Settings{Failures: []emulator.Failure{{Stack: "hpctl-ml-cluster-PrivateSubnetStack-*",
+		LogicalID: "PrivateSubnet2", Reason: reason}}})
+	code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml")
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want := "Root cause: hpctl-ml-cluster/PrivateSubnetStack/PrivateSubnet2 (AWS::EC2::Subnet): " + reason
+	if last := lines[len(lines)-1]; last != want {
+		t.Errorf("last line %q\nwant      %q", last, want)
+	}
+
+	// The dead stack is refused, with what it died of, then replaced.
+	code, _, errOut = e.deploy("eks", "../../examples/eks-quickstart.yaml")
+	if code != ExitUsage || !strings.Contains(errOut, "ROLLBACK_COMPLETE") || !strings.Contains(errOut, reason) ||
+		!strings.Contains(errOut, "--replace-failed") {
+		t.Errorf("dead stack: exit %d\n%s", code, errOut)
+	}
+	if err := e.emu.Configure(e.ctx, emulator.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = e.deploy("eks", "../../examples/eks-quickstart.yaml", "--replace-failed")
+	if code != 0 || !strings.Contains(out, "deleting stack hpctl-ml-cluster (ROLLBACK_COMPLETE)") || !strings.Contains(out, "✓ hpctl-ml-cluster CREATE_COMPLETE") {
+		t.Errorf("--replace-failed: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A changed parameter goes through an update change set that shows the
+// parameter and the nested resource it changes; without a terminal it
+// needs --yes.
+func TestDeployChangedParameterGoesThroughAChangeSet(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{})
+	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	bigger := specFile(t, "eks-quickstart.yaml", "capacityGiB: 1200", "capacityGiB: 2400")
+	code, out, errOut := e.deploy("eks", bigger)
+	if code != ExitUsage || !strings.Contains(errOut, "pass --yes") {
+		t.Errorf("without --yes and a terminal: exit %d\n%s", code, errOut)
+	}
+	code, out, errOut = e.deploy("eks", bigger, "--yes")
+	for _, want := range []string{"StorageCapacity  1200 → 2400", "> FsxStack (AWS::CloudFormation::Stack)",
+		"> FileSystem (AWS::SSM::Parameter): Value", "0 to add, 1 to change, 0 to remove.",
+		"UPDATE_COMPLETE              FsxStack/FileSystem", "✓ hpctl-ml-cluster UPDATE_COMPLETE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	st, err := e.c.CloudFormation.DescribeStacks(e.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("hpctl-ml-cluster")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range st.Stacks[0].Parameters {
+		if aws.ToString(p.ParameterKey) == "StorageCapacity" && aws.ToString(p.ParameterValue) != "2400" {
+			t.Errorf("StorageCapacity is %s", aws.ToString(p.ParameterValue))
+		}
+	}
+}
+
+func TestDeployJSONLinesParse(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{})
+	code, out, errOut := e.deploy("slurm", "../../examples/slurm-quickstart.yaml", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var kinds []string
+	var last map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var v map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("not JSON: %q: %v", sc.Text(), err)
+		}
+		kinds = append(kinds, v["type"].(string))
+		last = v
+	}
+	for _, k := range []string{"step", "event", "cluster", "summary"} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("no %q line in %v", k, kinds)
+		}
+	}
+	if last["type"] != "summary" || last["succeeded"] != true || last["status"] != "CREATE_COMPLETE" ||
+		last["cluster"].(map[string]any)["status"] != "InService" {
+		t.Errorf("last line %v", last)
+	}
+}
+
+func TestDeployTimeoutExits3(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.05, ClusterSeconds: 5})
+	code, _, errOut := e.deploy("slurm", "../../examples/slurm-quickstart.yaml", "--timeout", "1500ms")
+	if code != ExitTimeout || !strings.Contains(errOut, "timed out after 1.5s") ||
+		!strings.Contains(errOut, "Re-attach with: hpctl watch hpctl-slurm-cluster --region us-west-2") {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
+}
+
+// The first interrupt stops watching and leaves CloudFormation running;
+// `hpctl watch` then follows the deployment to its end.
+func TestInterruptThenWatch(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.05, ClusterSeconds: 1})
+	cmd := e.process("deploy", "eks", "-f", "../../examples/eks-quickstart.yaml", "--templates-bucket", standIns)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "VPCStack/VPC") {
+			break // resources are being created
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+	}
+	err = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != ExitInterrupted {
+		t.Fatalf("exit %d (%v), want 130\n%s", code, err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "stopped watching; stack hpctl-ml-cluster is CREATE_IN_PROGRESS and CloudFormation goes on") ||
+		!strings.Contains(stderr.String(), "Re-attach with: hpctl watch hpctl-ml-cluster --region us-west-2") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	code, out, errOut := e.hpctl("watch", "ml-cluster")
+	if code != 0 || !strings.Contains(out, "✓ hpctl-ml-cluster CREATE_COMPLETE") || !strings.Contains(out, "cluster ml-cluster InService") ||
+		!strings.Contains(out, "HyperPodClusterStack/NewHyperPodCluster") {
+		t.Errorf("watch: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// process runs hpctl as its own process (the test binary under the name
+// hpctl), so that it can be sent a signal.
+func (e *e2e) process(args ...string) *exec.Cmd {
+	e.t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	bin := filepath.Join(e.t.TempDir(), "hpctl")
+	if err := os.Symlink(self, bin); err != nil {
+		e.t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append(args, "--poll-interval", "50ms")...)
+	cmd.Env = os.Environ()
+	cmd.WaitDelay = 30 * time.Second
+	return cmd
+}
+
+// broughtNetwork makes the network eks-existing-vpc.yaml brings and
+// returns the replacements of its example IDs by the real ones.
+func (e *e2e) broughtNetwork() []string {
+	e.t.Helper()
+	out, err := e.c.CloudFormation.CreateStack(e.ctx, &cloudformation.CreateStackInput{StackName: aws.String("brought-network"),
+		TemplateBody: aws.String(emulator.BroughtNetwork)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := e.c.CloudFormation.DescribeStacks(e.ctx, &cloudformation.DescribeStacksInput{StackName: out.StackId})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		s := st.Stacks[0]
+		if s.StackStatus == "CREATE_COMPLETE" {
+			o := map[string]string{}
+			for _, x := range s.Outputs {
+				o[aws.ToString(x.OutputKey)] = aws.ToString(x.OutputValue)
+			}
+			subnets, tables := strings.Split(o["Subnets"], ","), strings.Split(o["Tables"], ",")
+			return []string{"vpc-0a1b2c3d4e5f67890", o["Vpc"], "sg-0a1b2c3d4e5f67890", o["Group"],
+				"subnet-0a1b2c3d4e5f60001", subnets[0], "subnet-0a1b2c3d4e5f60002", subnets[1],
+				"subnet-0a1b2c3d4e5f60003", subnets[2], "subnet-0a1b2c3d4e5f60004", subnets[3],
+				"rtb-0a1b2c3d4e5f60001", tables[0], "rtb-0a1b2c3d4e5f60002", tables[1]}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("brought network: %s", s.StackStatus)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpctl/hpctl/internal/render"
+	"github.com/hpctl/hpctl/internal/watch"
+)
+
+func newWatchCmd(ios *IO, g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "watch NAME",
+		Short: "Re-attach to a deployment or deletion in progress and follow it to the end",
+		Long: "watch follows the operation running on a main stack (NAME, or hpctl-NAME) from its\n" +
+			"start, every nested stack included, then the HyperPod cluster until it is InService.\n" +
+			"On a stack at rest it replays its last operation and reports how it ended, with the\n" +
+			"root cause of a failure. The exit code is deploy's.",
+		Args: cobra.ExactArgs(1),
+		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := withTimeout(cmd.Context(), g)
+			defer cancel()
+			d, err := deployer(ctx, ios, g, "")
+			if err != nil {
+				return err
+			}
+			stack, err := stackArg(ctx, d, args[0])
+			if err != nil {
+				return err
+			}
+			prog := progress(ios, g)
+			sum, err := d.Attach(ctx, stack, prog.Show)
+			return outcome(ctx, ios, g, prog, d, stack, sum, err)
+		}),
+	}
+}
+
+func newStatusCmd(ios *IO, g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status NAME",
+		Short: "Show a deployment: the stack tree, outputs, the cluster, its instance groups and nodes",
+		Args:  cobra.ExactArgs(1),
+		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := withTimeout(cmd.Context(), g)
+			defer cancel()
+			d, err := deployer(ctx, ios, g, "")
+			if err != nil {
+				return err
+			}
+			stack, err := stackArg(ctx, d, args[0])
+			if err != nil {
+				return err
+			}
+			st, err := d.Status(ctx, stack)
+			if err != nil {
+				return outcome(ctx, ios, g, nil, d, stack, watch.Summary{}, err)
+			}
+			if g.JSON() {
+				enc := json.NewEncoder(ios.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			return render.StatusText(ios.Out, st, time.Local)
+		}),
+	}
+}

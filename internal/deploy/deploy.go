@@ -1,0 +1,442 @@
+// Package deploy does what `hpctl deploy` and `hpctl watch` do to AWS:
+// fill a custom template bucket, check the live template against the plan,
+// decide what an existing stack means, create or update the main stack
+// through a change set that includes the nested stacks, and drive the
+// watcher until the HyperPod cluster is InService. It prints nothing: it
+// reports Steps and the watcher's updates, and returns what a person must
+// review (the change set) before it executes.
+package deploy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/watch"
+)
+
+// Deployer runs deploys in one region with one identity.
+type Deployer struct {
+	CFN    cloud.CloudFormation
+	S3     cloud.S3
+	SM     cloud.SageMaker
+	Region string
+	// Interval between polls of change sets and stacks (default 2s).
+	Interval time.Duration
+	// Now, Sleep and Token stand in for the clock and for randomness in tests.
+	Now   func() time.Time
+	Sleep func(context.Context, time.Duration) error
+	Token func() string
+}
+
+// Step is one thing the deploy did, for the user to read.
+type Step struct {
+	Time    time.Time `json:"time"`
+	Message string    `json:"message"`
+}
+
+// Kind names a Step in machine-readable output.
+func (Step) Kind() string { return "step" }
+
+// Refusal is a deploy that hpctl will not start, and why; nothing was changed.
+type Refusal struct {
+	Reason string
+	// Problems list the details (parameters, buckets), one per line.
+	Problems []string
+	Hint     string
+}
+
+func (r *Refusal) Error() string {
+	msg := r.Reason
+	for _, p := range r.Problems {
+		msg += "\n  " + p
+	}
+	if r.Hint != "" {
+		msg += "\n" + r.Hint
+	}
+	return msg
+}
+
+// Failed is an operation CloudFormation ran and that did not succeed.
+type Failed struct {
+	Summary watch.Summary
+}
+
+func (f *Failed) Error() string {
+	if f.Summary.RootCause != nil {
+		return fmt.Sprintf("stack %s is %s: %s", f.Summary.Stack, f.Summary.Status, f.Summary.RootCause)
+	}
+	return fmt.Sprintf("stack %s is %s", f.Summary.Stack, f.Summary.Status)
+}
+
+// Request is one deploy.
+type Request struct {
+	Plan *plan.Plan
+	// Files fill the custom template bucket first (templates.dir, or the
+	// stand-ins); nil uploads nothing.
+	Files []File
+	// ReplaceFailed deletes a dead stack of hpctl's before creating it again.
+	ReplaceFailed bool
+	// Adopt lets hpctl update a stack it did not make.
+	Adopt bool
+	// Description goes on the change set.
+	Description string
+}
+
+// Prepared is a deploy worked out and not yet executed.
+type Prepared struct {
+	Plan      *plan.Plan
+	Situation Situation
+	// Stack is the existing stack (nil when absent).
+	Stack *cftypes.Stack
+	// ChangeSet is what will change (nil when attaching to an operation in progress).
+	ChangeSet *ChangeSet
+	Synced    *Synced
+	// Companions are the top-level stacks deployed beside the main stack.
+	Companions []Companion
+}
+
+func (d *Deployer) interval() time.Duration {
+	if d.Interval > 0 {
+		return d.Interval
+	}
+	return 2 * time.Second
+}
+
+func (d *Deployer) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d *Deployer) sleep(ctx context.Context, t time.Duration) error {
+	if d.Sleep != nil {
+		return d.Sleep(ctx, t)
+	}
+	timer := time.NewTimer(t)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// token makes an idempotency token: a retried call that carries it never
+// makes a second stack or runs a change set twice.
+func (d *Deployer) token() string {
+	if d.Token != nil {
+		return d.Token()
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "hpctl-" + hex.EncodeToString(b)
+}
+
+func (d *Deployer) step(emit func(watch.Update), format string, args ...any) {
+	emit(Step{Time: d.now(), Message: fmt.Sprintf(format, args...)})
+}
+
+// describe returns the stack of that name, or nil when there is none.
+func (d *Deployer) describe(ctx context.Context, name string) (*cftypes.Stack, error) {
+	out, err := d.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	switch {
+	case cloud.StackMissing(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("describe stack %s: %w", name, err)
+	case len(out.Stacks) == 0:
+		return nil, nil
+	}
+	return &out.Stacks[0], nil
+}
+
+// Exists reports whether a stack of that name exists.
+func (d *Deployer) Exists(ctx context.Context, name string) (bool, error) {
+	st, err := d.describe(ctx, name)
+	return st != nil, err
+}
+
+// Prepare does everything before execution: it fills the template bucket,
+// classifies the existing stack (deleting a dead one when asked), checks
+// the live template, and creates the change set.
+func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Update)) (*Prepared, error) {
+	p := req.Plan
+	prep := &Prepared{Plan: p}
+	if len(req.Files) > 0 && p.Template.Source == "custom" {
+		d.step(emit, "uploading templates to s3://%s", p.Template.Bucket)
+		s, err := d.Upload(ctx, p.Template.Bucket, req.Files)
+		if err != nil {
+			return nil, err
+		}
+		prep.Synced = &s
+		d.step(emit, "templates: %d uploaded, %d unchanged%s", len(s.Copied), s.Unchanged, map[bool]string{true: " (bucket created)"}[s.CreatedBucket])
+	}
+	st, err := d.describe(ctx, p.StackName)
+	if err != nil {
+		return nil, err
+	}
+	situation, why := Classify(st)
+	prep.Situation, prep.Stack = situation, st
+	switch situation {
+	case InProgress:
+		d.step(emit, "%s: attaching to it", why)
+		return prep, nil
+	case Stuck:
+		return nil, &Refusal{Reason: why}
+	case Dead:
+		if cause := d.lastCause(ctx, st); cause != "" {
+			why += "\nIt failed on " + cause
+		}
+		if owner := Owner(st, p); owner != "" {
+			return nil, &Refusal{Reason: why, Problems: []string{owner}, Hint: "hpctl replaces only its own stacks; delete it yourself or choose another metadata.stackName"}
+		}
+		if !req.ReplaceFailed {
+			return nil, &Refusal{Reason: why, Hint: "--replace-failed deletes it and deploys again"}
+		}
+		if err := d.replace(ctx, st, emit); err != nil {
+			return nil, err
+		}
+		prep.Situation, prep.Stack = Absent, nil
+	case Deployed:
+		if owner := Owner(st, p); owner != "" && !req.Adopt {
+			return nil, &Refusal{Reason: why, Problems: []string{owner}, Hint: "--adopt updates it anyway, adding hpctl's ownership tags"}
+		}
+	}
+
+	summary, err := d.preflight(ctx, p, prep.Situation == Absent)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := d.changeSet(ctx, req, prep, summary, emit)
+	prep.ChangeSet = cs
+	if err != nil {
+		if cs != nil {
+			d.discard(cs)
+		}
+		return nil, err
+	}
+	if cs.Empty {
+		d.discard(cs)
+	}
+	if err := d.companions(ctx, req, prep, emit); err != nil {
+		d.Discard(prep)
+		return nil, err
+	}
+	return prep, nil
+}
+
+// lastCause is the root cause of a stack's last operation ("" when it
+// cannot be told): what a dead stack died of.
+func (d *Deployer) lastCause(ctx context.Context, st *cftypes.Stack) string {
+	sum, err := d.watcher(watch.Options{Stack: aws.ToString(st.StackId), FromOperationStart: true}).Run(ctx, func(watch.Update) {})
+	if err != nil || sum.RootCause == nil {
+		return ""
+	}
+	return sum.RootCause.String()
+}
+
+// replace deletes a dead stack and waits until it is gone.
+func (d *Deployer) replace(ctx context.Context, st *cftypes.Stack, emit func(watch.Update)) error {
+	id := aws.ToString(st.StackId)
+	d.step(emit, "deleting stack %s (%s), as --replace-failed asks", aws.ToString(st.StackName), st.StackStatus)
+	if _, err := d.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id), ClientRequestToken: aws.String(d.token())}); err != nil {
+		return fmt.Errorf("delete stack %s: %w", aws.ToString(st.StackName), err)
+	}
+	sum, err := d.watcher(watch.Options{Stack: id, FromOperationStart: true, Deleting: true}).Run(ctx, quiet(emit))
+	if err != nil {
+		return err
+	}
+	if !sum.Succeeded {
+		return &Failed{Summary: sum}
+	}
+	return nil
+}
+
+func (d *Deployer) watcher(opt watch.Options) *watch.Watcher {
+	opt.Interval, opt.Now, opt.Sleep = d.interval(), d.Now, d.Sleep
+	return watch.New(d.CFN, d.SM, opt)
+}
+
+// changeSet creates the change set of the deploy.
+func (d *Deployer) changeSet(ctx context.Context, req Request, prep *Prepared, s *templateSummary, emit func(watch.Update)) (*ChangeSet, error) {
+	p := req.Plan
+	kind := cftypes.ChangeSetTypeCreate
+	if prep.Situation == Deployed {
+		kind = cftypes.ChangeSetTypeUpdate
+	}
+	sent := map[string]string{}
+	var params []cftypes.Parameter
+	for _, x := range p.Sent() {
+		sent[x.Name] = x.Value
+		params = append(params, cftypes.Parameter{ParameterKey: aws.String(x.Name), ParameterValue: aws.String(x.Value)})
+	}
+	in := d.input(p, p.StackName, p.Template.URL, kind, params, s.capabilities, req.Description)
+	d.step(emit, "creating change set %s (%s)", aws.ToString(in.ChangeSetName), strings.ToLower(string(kind)))
+	cs, err := d.createChangeSet(ctx, in)
+	if cs != nil && prep.Stack != nil {
+		cs.Params = paramChanges(prep.Stack, sent, s.params)
+	}
+	return cs, err
+}
+
+// input is a change set of one of the plan's stacks, with its tags and
+// capabilities, its nested stacks included, and an idempotency token.
+func (d *Deployer) input(p *plan.Plan, stack, url string, kind cftypes.ChangeSetType, params []cftypes.Parameter, caps []string, desc string) *cloudformation.CreateChangeSetInput {
+	in := &cloudformation.CreateChangeSetInput{
+		StackName:           aws.String(stack),
+		ChangeSetName:       aws.String("hpctl-" + d.now().UTC().Format("20060102-150405")),
+		ChangeSetType:       kind,
+		TemplateURL:         aws.String(url),
+		Parameters:          params,
+		IncludeNestedStacks: aws.Bool(true),
+		ClientToken:         aws.String(d.token()),
+		Description:         aws.String(desc),
+	}
+	seen := map[string]bool{}
+	for _, c := range append(slices.Clone(p.Capabilities), caps...) {
+		if !seen[c] {
+			seen[c] = true
+			in.Capabilities = append(in.Capabilities, cftypes.Capability(c))
+		}
+	}
+	for _, t := range p.Tags {
+		in.Tags = append(in.Tags, cftypes.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
+	}
+	return in
+}
+
+// discard deletes a change set that will not run, and the empty stack a
+// CREATE change set made. It runs on its own short context: the deploy's
+// may be the one that was interrupted.
+func (d *Deployer) discard(cs *ChangeSet) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, _ = d.CFN.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.ID)})
+	if cs.Type == string(cftypes.ChangeSetTypeCreate) && cs.StackID != "" {
+		if st, err := d.describe(ctx, cs.StackID); err == nil && st != nil && st.StackStatus == cftypes.StackStatusReviewInProgress {
+			_, _ = d.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(cs.StackID)})
+		}
+	}
+}
+
+// Discard drops a prepared deploy that will not be executed.
+func (d *Deployer) Discard(prep *Prepared) {
+	if prep != nil && prep.ChangeSet != nil && !prep.ChangeSet.Empty {
+		d.discard(prep.ChangeSet)
+	}
+}
+
+// UpToDate reports a prepared deploy with nothing to execute.
+func (prep *Prepared) UpToDate() bool {
+	if prep.ChangeSet == nil || !prep.ChangeSet.Empty {
+		return false
+	}
+	for _, c := range prep.Companions {
+		if c.Stack == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Execute runs a prepared deploy and watches it until the stacks finish
+// and the cluster is InService. It returns ctx's error (with the summary
+// so far) when ctx ends first; CloudFormation goes on.
+func (d *Deployer) Execute(ctx context.Context, prep *Prepared, emit func(watch.Update)) (watch.Summary, error) {
+	p := prep.Plan
+	cluster := ""
+	if p.Creates("HyperPodClusterStack") {
+		cluster = p.Cluster
+	}
+	if prep.Situation == InProgress {
+		status := string(prep.Stack.StackStatus)
+		if !strings.HasPrefix(status, "CREATE") && !strings.HasPrefix(status, "UPDATE") {
+			cluster = ""
+		}
+		return d.finish(d.watcher(watch.Options{Stack: aws.ToString(prep.Stack.StackId), FromOperationStart: true, Cluster: cluster}).Run(ctx, emit))
+	}
+	if err := d.deployCompanions(ctx, prep, emit); err != nil {
+		return watch.Summary{}, err
+	}
+	cs := prep.ChangeSet
+	if cs == nil || cs.Empty {
+		return Current(prep.Stack), nil
+	}
+	after, err := d.newestEvent(ctx, cs.StackID)
+	if err != nil {
+		return watch.Summary{}, err
+	}
+	if _, err := d.CFN.ExecuteChangeSet(ctx, executeInput(cs, d.token())); err != nil {
+		return watch.Summary{}, fmt.Errorf("execute change set: %w", err)
+	}
+	d.step(emit, "executing change set %s", cs.Name)
+	return d.finish(d.watcher(watch.Options{Stack: cs.StackID, AfterEventID: after, Cluster: cluster}).Run(ctx, emit))
+}
+
+// executeInput runs a change set once, however often the call is retried.
+func executeInput(cs *ChangeSet, token string) *cloudformation.ExecuteChangeSetInput {
+	return &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.ID), ClientRequestToken: aws.String(token)}
+}
+
+func (d *Deployer) finish(sum watch.Summary, err error) (watch.Summary, error) {
+	if err == nil && !sum.Succeeded {
+		err = &Failed{Summary: sum}
+	}
+	return sum, err
+}
+
+// newestEvent is the ID of the stack's newest event: the watch of the
+// operation about to start reads only what follows it.
+func (d *Deployer) newestEvent(ctx context.Context, stack string) (string, error) {
+	out, err := d.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack)})
+	if err != nil {
+		return "", fmt.Errorf("read the events of %s: %w", stack, err)
+	}
+	if len(out.StackEvents) == 0 {
+		return "", nil
+	}
+	return aws.ToString(out.StackEvents[0].EventId), nil
+}
+
+// Attach follows whatever runs on a stack (or replays its last operation)
+// to its end: `hpctl watch`.
+func (d *Deployer) Attach(ctx context.Context, name string, emit func(watch.Update)) (watch.Summary, error) {
+	st, err := d.describe(ctx, name)
+	if err != nil {
+		return watch.Summary{}, err
+	}
+	if st == nil {
+		return watch.Summary{}, &Refusal{Reason: fmt.Sprintf("no stack %s in %s", name, d.Region)}
+	}
+	status := string(st.StackStatus)
+	opt := watch.Options{Stack: aws.ToString(st.StackId), FromOperationStart: true, Deleting: strings.HasPrefix(status, "DELETE")}
+	if !opt.Deleting && !strings.HasPrefix(status, "ROLLBACK") {
+		opt.Cluster = clusterOf(st)
+	}
+	return d.finish(d.watcher(opt).Run(ctx, emit))
+}
+
+// clusterOf is the HyperPod cluster a main stack makes ("" for none).
+func clusterOf(st *cftypes.Stack) string {
+	params := map[string]string{}
+	for _, p := range st.Parameters {
+		params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+	}
+	if params["CreateHyperPodClusterStack"] == "false" {
+		return ""
+	}
+	return params["HyperPodClusterName"]
+}

@@ -1,0 +1,116 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hpctl/hpctl/internal/deploy"
+)
+
+// ChangeSetText shows what an update will do: the parameters that change
+// and each resource change with + (add), > (modify), - (remove), nested
+// stacks indented under their stack resource.
+func ChangeSetText(w io.Writer, stack string, cs *deploy.ChangeSet) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Change set %s (%s of %s):\n", cs.Name, strings.ToLower(cs.Type), stack)
+	if len(cs.Params) > 0 {
+		fmt.Fprintln(&b, "\nParameters:")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, p := range cs.Params {
+			to := quoteEmpty(p.New)
+			if p.Default {
+				to += " (template default)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s → %s\n", p.Name, clip(quoteEmpty(p.Old), 60), clip(to, 60))
+		}
+		tw.Flush()
+	}
+	if len(cs.Changes) > 0 {
+		fmt.Fprintln(&b, "\nResources:")
+		changeTree(&b, cs.Changes, 1)
+	}
+	add, mod, rm := deploy.Counts(cs.Changes)
+	fmt.Fprintf(&b, "\n%d to add, %d to change, %d to remove.\n", add, mod, rm)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func changeTree(b *bytes.Buffer, changes []deploy.Change, depth int) {
+	for _, c := range changes {
+		sign := map[string]string{"Add": "+", "Remove": "-", "Modify": ">", "Import": "+", "Dynamic": ">"}[c.Action]
+		if sign == "" {
+			sign = "?"
+		}
+		line := fmt.Sprintf("%s%s %s (%s)", strings.Repeat("  ", depth), sign, c.LogicalID, c.Type)
+		switch c.Replacement {
+		case "True":
+			line += " replaced"
+		case "Conditional":
+			line += " may be replaced"
+		}
+		if len(c.Properties) > 0 && c.Nested == nil {
+			line += ": " + strings.Join(c.Properties, ", ")
+		}
+		fmt.Fprintln(b, line)
+		changeTree(b, c.Nested, depth+1)
+	}
+}
+
+// StatusText shows a deployment: the stack tree, the cluster with its
+// groups and nodes, and the outputs.
+func StatusText(w io.Writer, s *deploy.Status, loc *time.Location) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Stack %s: %s (last change %s)\n", s.Stack, s.Status, s.Updated.In(loc).Format("2006-01-02 15:04:05 MST"))
+	if s.Reason != "" {
+		fmt.Fprintf(&b, "  %s\n", s.Reason)
+	}
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nSTACK\tSTATUS\tRESOURCES")
+	for _, st := range s.Stacks {
+		depth := strings.Count(st.Path, "/")
+		name := st.Path[strings.LastIndexByte(st.Path, '/')+1:]
+		fmt.Fprintf(tw, "%s%s\t%s\t%d\n", strings.Repeat("  ", depth), name, st.Status, st.Resources)
+	}
+	tw.Flush()
+	for _, st := range s.Stacks {
+		for _, p := range st.Problems {
+			fmt.Fprintf(&b, "  ✗ %s\n", p)
+		}
+	}
+	if c := s.Cluster; c != nil {
+		fmt.Fprintf(&b, "\nCluster %s: %s\n", c.Name, c.Status)
+		if c.FailureMessage != "" {
+			fmt.Fprintf(&b, "  %s\n", c.FailureMessage)
+		}
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  GROUP\tTYPE\tCOUNT\tSTATUS")
+		for _, g := range c.Groups {
+			fmt.Fprintf(tw, "  %s\t%s\t%d/%d\t%s\n", g.Name, g.Type, g.Current, g.Target, g.Status)
+		}
+		tw.Flush()
+		if len(s.Nodes) > 0 {
+			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "\n  NODE\tGROUP\tTYPE\tSTATUS\tLAUNCHED")
+			for _, n := range s.Nodes {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", n.ID, n.Group, n.Type, n.Status, n.Launch.In(loc).Format("2006-01-02 15:04"))
+			}
+			tw.Flush()
+		}
+	}
+	if len(s.Outputs) > 0 {
+		fmt.Fprintln(&b, "\nOutputs:")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, k := range slices.Sorted(maps.Keys(s.Outputs)) {
+			fmt.Fprintf(tw, "  %s\t%s\n", k, s.Outputs[k])
+		}
+		tw.Flush()
+	}
+	_, err := w.Write(trimLines(b.Bytes()))
+	return err
+}

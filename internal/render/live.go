@@ -1,0 +1,194 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/hpctl/hpctl/internal/deploy"
+	"github.com/hpctl/hpctl/internal/watch"
+)
+
+// Live draws the stack tree on a terminal and redraws it in place after
+// every poll: finished stacks collapse to one line, stacks in progress
+// list their resources in progress, and the frame never grows past the
+// window. Steps and failures are printed above it and stay.
+type Live struct {
+	w     io.Writer
+	opt   ProgressOptions
+	drawn int // lines of the last frame
+	// resources in progress by stack path, in the order they started.
+	working map[string][]string
+	types   map[string]string
+	tick    *watch.Tick
+}
+
+// NewLive makes the live view.
+func NewLive(w io.Writer, opt ProgressOptions) *Live {
+	if opt.Size == nil {
+		opt.Size = func() (int, int) { return 100, 30 }
+	}
+	return &Live{w: w, opt: opt, working: map[string][]string{}, types: map[string]string{}}
+}
+
+// Show takes an update; the frame is redrawn on ticks.
+func (l *Live) Show(u watch.Update) {
+	switch u := u.(type) {
+	case deploy.Step:
+		l.above(u.Message)
+	case watch.Event:
+		l.event(u)
+	case watch.Cluster:
+		if l.tick != nil {
+			l.tick.Cluster = &u
+			l.redraw()
+		}
+	case watch.Tick:
+		l.tick = &u
+		l.redraw()
+	case watch.Summary:
+		l.clear()
+		l.tick = nil
+		summaryText(l.w, u, l.opt.Color)
+	}
+}
+
+func (l *Live) event(e watch.Event) {
+	if e.StackLevel {
+		return
+	}
+	stack := e.Path[:strings.LastIndexByte(e.Path, '/')]
+	list := l.working[stack]
+	i := slices.Index(list, e.LogicalID)
+	switch {
+	case strings.HasSuffix(e.Status, "_IN_PROGRESS") && i < 0:
+		l.working[stack] = append(list, e.LogicalID)
+		l.types[e.Path] = e.ResourceType
+	case !strings.HasSuffix(e.Status, "_IN_PROGRESS") && i >= 0:
+		l.working[stack] = append(list[:i:i], list[i+1:]...)
+	}
+	if strings.HasSuffix(e.Status, "_FAILED") && e.Reason != "" && !strings.HasPrefix(e.Reason, "Resource creation cancelled") {
+		l.above(fmt.Sprintf("%s %s (%s): %s", colorStatus(e.Status, l.opt.Color), relPath(e.Path, rootOf(e.Path)), e.ResourceType, e.Reason))
+	}
+}
+
+// above prints a line that stays, above the frame.
+func (l *Live) above(text string) {
+	l.clear()
+	fmt.Fprintln(l.w, text)
+	l.redraw()
+}
+
+// clear erases the last frame.
+func (l *Live) clear() {
+	if l.drawn > 0 {
+		fmt.Fprintf(l.w, "\x1b[%dA\x1b[J", l.drawn)
+		l.drawn = 0
+	}
+}
+
+func (l *Live) redraw() {
+	if l.tick == nil {
+		return
+	}
+	width, height := l.opt.Size()
+	lines := l.frame(max(height-1, 3))
+	l.clear()
+	for _, line := range lines {
+		fmt.Fprintln(l.w, fit(line, width-1))
+	}
+	l.drawn = len(lines)
+}
+
+// frame lays out the tree within maxLines: the root and every stack in
+// progress first, their resources next, finished stacks last (collapsed
+// into a count when there is no room).
+func (l *Live) frame(maxLines int) []string {
+	t := l.tick
+	var head, working, done []string
+	for i, s := range t.Stacks {
+		depth := strings.Count(s.Path, "/")
+		indent := strings.Repeat("  ", depth)
+		name := s.Path
+		if i > 0 {
+			name = s.Path[strings.LastIndexByte(s.Path, '/')+1:]
+		}
+		status := s.Status
+		if status == "" {
+			status = "waiting"
+		}
+		counts := fmt.Sprintf("%d done", s.Done)
+		if s.InProgress > 0 {
+			counts += fmt.Sprintf(", %d in progress", s.InProgress)
+		}
+		if s.Failed > 0 {
+			counts += fmt.Sprintf(", %d failed", s.Failed)
+		}
+		line := fmt.Sprintf("%s%s %s  %s  (%s)", indent, mark(s.Status), name, colorStatus(status, l.opt.Color), counts)
+		switch {
+		case i == 0:
+			head = append(head, line+"  "+t.Elapsed.String())
+		case strings.HasSuffix(s.Status, "_IN_PROGRESS"):
+			working = append(working, line)
+			for _, id := range l.working[s.Path] {
+				if typ := l.types[s.Path+"/"+id]; typ != "AWS::CloudFormation::Stack" {
+					working = append(working, fmt.Sprintf("%s    %s (%s)", indent, id, typ))
+				}
+			}
+		default:
+			done = append(done, line)
+		}
+	}
+	if t.Cluster != nil {
+		head = append(head, "cluster "+clusterLine(*t.Cluster))
+	}
+	out := append(head, working...)
+	if len(out) > maxLines {
+		out = append(out[:maxLines-1], fmt.Sprintf("  … %d more lines", len(out)-maxLines+1))
+		return out
+	}
+	if room := maxLines - len(out); len(done) > room {
+		if room > 0 {
+			return append(out, fmt.Sprintf("  ✓ %d stacks finished", len(done)))
+		}
+		return out
+	}
+	return append(out, done...)
+}
+
+func mark(status string) string {
+	switch {
+	case status == "":
+		return "·"
+	case strings.HasSuffix(status, "_FAILED") || strings.Contains(status, "ROLLBACK"):
+		return "✗"
+	case strings.HasSuffix(status, "_IN_PROGRESS"):
+		return "…"
+	}
+	return "✓"
+}
+
+// fit cuts a line to the terminal width so that it never wraps (a wrapped
+// line would break the count of lines to erase). ANSI sequences take no room.
+func fit(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	var b strings.Builder
+	n, esc := 0, false
+	for _, r := range s {
+		switch {
+		case r == '\x1b':
+			esc = true
+			b.WriteRune(r)
+		case esc:
+			b.WriteRune(r)
+			esc = r != 'm'
+		case n < width:
+			b.WriteRune(r)
+			n++
+		}
+	}
+	return b.String()
+}

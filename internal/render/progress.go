@@ -1,0 +1,232 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hpctl/hpctl/internal/deploy"
+	"github.com/hpctl/hpctl/internal/watch"
+)
+
+// Progress shows a stream of updates as they come.
+type Progress interface {
+	Show(watch.Update)
+}
+
+// ProgressOptions shape the text views.
+type ProgressOptions struct {
+	// Loc is the zone times are shown in (default Local).
+	Loc *time.Location
+	// Color uses ANSI colours for statuses.
+	Color bool
+	// Heartbeat is the longest silence in the line view (default 60s).
+	Heartbeat time.Duration
+	// Size returns the terminal's width and height (the live view).
+	Size func() (width, height int)
+}
+
+func (o ProgressOptions) loc() *time.Location {
+	if o.Loc != nil {
+		return o.Loc
+	}
+	return time.Local
+}
+
+// Lines writes one line per event, a heartbeat when nothing happened for
+// a while, and the summary: for logs and CI.
+type Lines struct {
+	w    io.Writer
+	opt  ProgressOptions
+	last time.Time
+}
+
+// NewLines makes the line view.
+func NewLines(w io.Writer, opt ProgressOptions) *Lines {
+	if opt.Heartbeat == 0 {
+		opt.Heartbeat = 60 * time.Second
+	}
+	return &Lines{w: w, opt: opt}
+}
+
+// Show writes what the update says.
+func (l *Lines) Show(u watch.Update) {
+	switch u := u.(type) {
+	case deploy.Step:
+		l.line(u.Time, "==> "+u.Message)
+	case watch.Event:
+		if u.StackLevel && strings.Contains(u.Path, "/") && !strings.Contains(u.Status, "ROLLBACK") && !strings.Contains(u.Status, "FAILED") {
+			return // the nested stack's resource in its parent says as much
+		}
+		text := fmt.Sprintf("%-28s %s", colorStatus(u.Status, l.opt.Color), relPath(u.Path, rootOf(u.Path)))
+		if !u.StackLevel {
+			text += " (" + u.ResourceType + ")"
+		}
+		if u.Reason != "" {
+			text += ": " + u.Reason
+		}
+		l.line(u.Time, text)
+	case watch.Cluster:
+		l.line(u.Time, "cluster "+clusterLine(u))
+	case watch.Tick:
+		if l.last.IsZero() || u.Time.Sub(l.last) >= l.opt.Heartbeat {
+			l.line(u.Time, "... "+heartbeat(u))
+		}
+	case watch.Summary:
+		l.last = time.Time{}
+		summaryText(l.w, u, l.opt.Color)
+	}
+}
+
+func (l *Lines) line(t time.Time, text string) {
+	l.last = t
+	fmt.Fprintf(l.w, "%s %s\n", t.In(l.opt.loc()).Format("15:04:05"), text)
+}
+
+// heartbeat says where things stand in one line.
+func heartbeat(t watch.Tick) string {
+	var active []string
+	for _, s := range t.Stacks {
+		if s.Active && strings.HasSuffix(s.Status, "_IN_PROGRESS") {
+			active = append(active, fmt.Sprintf("%s %s (%d done, %d in progress)", s.Path, s.Status, s.Done, s.InProgress))
+		}
+	}
+	msg := "still working, " + t.Elapsed.String() + " elapsed"
+	switch {
+	case len(active) > 0:
+		msg += ": " + strings.Join(active[max(0, len(active)-3):], "; ")
+	case t.Cluster != nil:
+		msg += ": cluster " + clusterLine(*t.Cluster)
+	}
+	return msg
+}
+
+// clusterLine is "NAME STATUS: group current/target type, …".
+func clusterLine(c watch.Cluster) string {
+	var groups []string
+	for _, g := range c.Groups {
+		groups = append(groups, fmt.Sprintf("%s %d/%d %s", g.Name, g.Current, g.Target, g.Type))
+	}
+	line := c.Name + " " + c.Status
+	if len(groups) > 0 {
+		line += ": " + strings.Join(groups, ", ")
+	}
+	if c.FailureMessage != "" {
+		line += " (" + c.FailureMessage + ")"
+	}
+	return line
+}
+
+func rootOf(path string) string {
+	root, _, _ := strings.Cut(path, "/")
+	return root
+}
+
+// relPath drops the root stack's name from a path below it.
+func relPath(path, root string) string {
+	if rest, ok := strings.CutPrefix(path, root+"/"); ok {
+		return rest
+	}
+	return path
+}
+
+const (
+	ansiRed   = "\x1b[31m"
+	ansiGreen = "\x1b[32m"
+	ansiYell  = "\x1b[33m"
+	ansiBold  = "\x1b[1m"
+	ansiReset = "\x1b[0m"
+)
+
+func colorStatus(status string, color bool) string {
+	if !color {
+		return status
+	}
+	switch {
+	case strings.HasSuffix(status, "_FAILED") || strings.Contains(status, "ROLLBACK"):
+		return ansiRed + status + ansiReset
+	case strings.HasSuffix(status, "_IN_PROGRESS"):
+		return ansiYell + status + ansiReset
+	case strings.HasSuffix(status, "_COMPLETE") || status == "InService":
+		return ansiGreen + status + ansiReset
+	}
+	return status
+}
+
+// summaryText ends a watched operation: the outcome, the cluster, the
+// outputs, and the root cause last, where a person and a log tail look.
+func summaryText(w io.Writer, s watch.Summary, color bool) {
+	mark, verb := "✓", "in"
+	if !s.Succeeded {
+		mark, verb = "✗", "after"
+	}
+	if color {
+		if s.Succeeded {
+			mark = ansiGreen + mark + ansiReset
+		} else {
+			mark = ansiRed + mark + ansiReset
+		}
+	}
+	fmt.Fprintf(w, "\n%s %s %s %s %s\n", mark, s.Stack, s.Status, verb, s.Elapsed)
+	if s.Cluster != nil {
+		fmt.Fprintf(w, "  cluster %s\n", clusterLine(*s.Cluster))
+	}
+	if len(s.Outputs) > 0 {
+		fmt.Fprintln(w, "\nOutputs:")
+		keys := slices.Sorted(maps.Keys(s.Outputs))
+		width := 0
+		for _, k := range keys {
+			width = max(width, len(k))
+		}
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %-*s  %s\n", width, k, s.Outputs[k])
+		}
+	}
+	if s.RootCause != nil {
+		label := "Root cause:"
+		if color {
+			label = ansiBold + ansiRed + label + ansiReset
+		}
+		fmt.Fprintf(w, "\n%s %s\n", label, s.RootCause)
+	}
+}
+
+// JSONLines writes each update as one JSON object on its own line, with a
+// "type" member; progress ticks only as often as the line view's heartbeat.
+type JSONLines struct {
+	w         io.Writer
+	heartbeat time.Duration
+	last      time.Time
+}
+
+// NewJSONLines makes the NDJSON view.
+func NewJSONLines(w io.Writer) *JSONLines { return &JSONLines{w: w, heartbeat: 60 * time.Second} }
+
+// Show writes the update as a line of JSON.
+func (j *JSONLines) Show(u watch.Update) {
+	if t, ok := u.(watch.Tick); ok {
+		if !j.last.IsZero() && t.Time.Sub(j.last) < j.heartbeat {
+			return
+		}
+		j.last = t.Time
+	}
+	_ = WriteJSONLine(j.w, u.Kind(), u)
+}
+
+// WriteJSONLine writes v, a JSON object, with a leading "type" member.
+func WriteJSONLine(w io.Writer, kind string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	head := fmt.Sprintf(`{"type":%q`, kind)
+	if len(b) > 2 {
+		head += ","
+	}
+	_, err = fmt.Fprintf(w, "%s%s\n", head, b[1:])
+	return err
+}
