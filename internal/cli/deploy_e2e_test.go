@@ -140,6 +140,13 @@ func TestDeployQuickstartsReachInService(t *testing.T) {
 				t.Errorf("the SSM companion stack was not deployed:\n%s", out)
 			}
 
+			code, out, errOut = e.hpctl("status", tc.cluster)
+			for _, want := range append([]string{"Stack " + tc.stack + ": CREATE_COMPLETE", "  HyperPodClusterStack ", "Cluster " + tc.cluster + ": InService"}, tc.groups...) {
+				if code != 0 || !strings.Contains(out, want) {
+					t.Errorf("status lacks %q: exit %d\n%s%s", want, code, out, errOut)
+				}
+			}
+
 			// The same spec again: nothing to change, exit 0.
 			code, out, errOut = e.deploy(tc.orch, "../../examples/"+tc.spec)
 			if code != 0 || !strings.Contains(out, "No changes: stack "+tc.stack+" is up to date") {

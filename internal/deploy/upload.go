@@ -71,6 +71,7 @@ func DirFiles(dir, prefix string) ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", dir, err)
 	}
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Key, b.Key) })
 	if !slices.ContainsFunc(out, func(f File) bool { return strings.HasPrefix(f.Key, prefix+"/") }) {
 		return nil, fmt.Errorf("%s holds no templates (*.yaml) for %s/", filepath.Clean(dir), prefix)
 	}

@@ -36,7 +36,7 @@ func NewLive(w io.Writer, opt ProgressOptions) *Live {
 func (l *Live) Show(u watch.Update) {
 	switch u := u.(type) {
 	case deploy.Step:
-		l.above(u.Message)
+		l.above("==> " + u.Message)
 	case watch.Event:
 		l.event(u)
 	case watch.Cluster:
@@ -68,7 +68,7 @@ func (l *Live) event(e watch.Event) {
 	case !strings.HasSuffix(e.Status, "_IN_PROGRESS") && i >= 0:
 		l.working[stack] = append(list[:i:i], list[i+1:]...)
 	}
-	if strings.HasSuffix(e.Status, "_FAILED") && e.Reason != "" && !strings.HasPrefix(e.Reason, "Resource creation cancelled") {
+	if strings.HasSuffix(e.Status, "_FAILED") && !watch.PointsElsewhere(e.Reason) {
 		l.above(fmt.Sprintf("%s %s (%s): %s", colorStatus(e.Status, l.opt.Color), relPath(e.Path, rootOf(e.Path)), e.ResourceType, e.Reason))
 	}
 }

@@ -269,7 +269,10 @@ func (w *Watcher) follow(parent *tracked, ev Event) {
 	}
 }
 
-// wrapper reports reasons that only point at a failure elsewhere.
+// PointsElsewhere reports a failure reason that only points at a failure
+// elsewhere (a nested stack's, a cancelled sibling's): not a root cause.
+func PointsElsewhere(reason string) bool { return wrapper(reason) }
+
 func wrapper(reason string) bool {
 	for _, w := range []string{"Embedded stack ", "Resource creation cancelled", "Resource update cancelled",
 		"The following resource(s) failed to", "Stack operation failed"} {

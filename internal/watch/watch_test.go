@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"go.uber.org/goleak"
 
 	"github.com/hpctl/hpctl/internal/cloud/cloudtest"
@@ -19,8 +18,6 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const s = time.Second
-
-type smGroup = smtypes.ClusterInstanceGroupDetails
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
 
@@ -269,9 +266,9 @@ func TestClusterIsFollowedUntilInService(t *testing.T) {
 	hp.Status(1*s, "CREATE_IN_PROGRESS", "").
 		Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
 		Resource(4*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_COMPLETE", "").Status(4*s, "CREATE_COMPLETE", "")
-	f.Cluster("ml", cloudtest.ClusterState{At: 2 * s, Status: "Creating", Groups: []smGroup{cloudtest.Group("workers", 0, 2)}},
-		cloudtest.ClusterState{At: 3 * s, Status: "Creating", Groups: []smGroup{cloudtest.Group("workers", 1, 2)}},
-		cloudtest.ClusterState{At: 8 * s, Status: "InService", Groups: []smGroup{cloudtest.Group("workers", 2, 2)}})
+	f.Cluster("ml", cloudtest.ClusterState{At: 2 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 0, 2)}},
+		cloudtest.ClusterState{At: 3 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 1, 2)}},
+		cloudtest.ClusterState{At: 8 * s, Status: "InService", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 2, 2)}})
 	sum, updates, err := run(t, f, Options{Stack: root.ID, Cluster: "ml"})
 	if err != nil {
 		t.Fatal(err)

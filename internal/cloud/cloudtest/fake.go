@@ -253,6 +253,9 @@ func (f *Fake) DescribeEvents(context.Context, *cloudformation.DescribeEventsInp
 	return &cloudformation.DescribeEventsOutput{OperationEvents: f.OperationEvents}, nil
 }
 
+// GroupDetails is an instance group as DescribeCluster shows it.
+type GroupDetails = smtypes.ClusterInstanceGroupDetails
+
 // ClusterState is what DescribeCluster answers from a time on.
 type ClusterState struct {
 	At      time.Duration
