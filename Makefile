@@ -31,12 +31,12 @@ golden: ## rewrite the golden files from the current output
 fuzz: ## fuzz the spec loader for a minute
 	$(GO) test ./internal/spec/ -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 5s
 
-demo: build ## write a starter spec, validate it, and plan the examples (no AWS account needed)
-	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
-	  echo "\$$ hpctl init eks -o $$dir/cluster.yaml"; $(BIN) init eks -o $$dir/cluster.yaml; \
-	  echo "\$$ hpctl validate -f $$dir/cluster.yaml"; $(BIN) validate -f $$dir/cluster.yaml; \
-	  echo; echo "\$$ hpctl plan eks -f examples/eks-existing-vpc.yaml"; $(BIN) plan eks -f examples/eks-existing-vpc.yaml; \
-	  echo; echo "\$$ hpctl plan slurm -f examples/slurm-quickstart.yaml"; $(BIN) plan slurm -f examples/slurm-quickstart.yaml
+demo: build ## deploy the EKS quickstart to a local emulator, live (no AWS account needed)
+	@set -e; $(GO) build -o bin/hpctl-emu ./cmd/hpctl-emu; \
+	  eval "$$(bin/hpctl-emu up --resource-seconds 0.3 --cluster-seconds 8)"; trap 'bin/hpctl-emu down' EXIT; \
+	  echo "\$$ hpctl deploy eks -f examples/eks-quickstart.yaml --templates-bucket hpctl-demo-templates --stand-ins"; \
+	  $(BIN) deploy eks -f examples/eks-quickstart.yaml --templates-bucket hpctl-demo-templates --stand-ins; \
+	  echo; echo "\$$ hpctl status ml-cluster"; $(BIN) status ml-cluster
 
 emu-up: ## start the local AWS emulator; eval "$$(make -s emu-up)" points this shell at it
 	@$(GO) run ./cmd/hpctl-emu up

@@ -1,6 +1,7 @@
 // Command hpctl-emu starts and stops the local AWS emulator outside tests:
 //
-//	hpctl-emu up [-port N]   start it in the background; print the environment that points tools at it
+//	hpctl-emu up [-port N] [-resource-seconds F] [-cluster-seconds F]
+//	                         start it in the background; print the environment that points tools at it
 //	hpctl-emu env            print that environment again
 //	hpctl-emu down           stop it and everything it started
 //	hpctl-emu python MODULE  print an interpreter that can import MODULE
@@ -46,10 +47,13 @@ func run(args []string) error {
 	case "up":
 		fl := flag.NewFlagSet("up", flag.ContinueOnError)
 		port := fl.Int("port", 0, "port to listen on (0: a free one)")
+		var set emulator.Settings
+		fl.Float64Var(&set.ResourceSeconds, "resource-seconds", 0, "seconds each resource takes to create or delete")
+		fl.Float64Var(&set.ClusterSeconds, "cluster-seconds", 0, "seconds a HyperPod cluster is Creating, and Deleting")
 		if err := fl.Parse(args[1:]); err != nil {
 			return err
 		}
-		return up(*port)
+		return up(*port, set)
 	case "env":
 		s, err := read()
 		if err != nil {
@@ -73,7 +77,7 @@ func run(args []string) error {
 	return fmt.Errorf("unknown command %q: up, env, down or python", args[0])
 }
 
-func up(port int) error {
+func up(port int, set emulator.Settings) error {
 	if s, err := read(); err == nil && syscall.Kill(s.PID, 0) == nil {
 		fmt.Fprintf(os.Stderr, "already running at %s\n", s.URL)
 		printEnv(s.URL)
@@ -91,6 +95,10 @@ func up(port int) error {
 	// Started in its own process group, it outlives this command; down stops it.
 	e, err := emulator.Start(ctx, emulator.Options{Dir: dir, Port: port})
 	if err != nil {
+		return err
+	}
+	if err := e.Configure(ctx, set); err != nil {
+		_ = e.Stop()
 		return err
 	}
 	data, _ := json.Marshal(state{PID: e.PID(), URL: e.URL})
