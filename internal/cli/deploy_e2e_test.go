@@ -28,7 +28,7 @@ import (
 const standIns = "hpctl-stand-ins"
 
 type e2e struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	emu *emulator.Emulator
 	c   *cloud.Clients
@@ -36,7 +36,7 @@ type e2e struct {
 
 // onEmulator points this process's AWS environment at a reset emulator
 // and fills the template bucket with the stand-ins through the CLI.
-func onEmulator(t *testing.T, s emulator.Settings) *e2e {
+func onEmulator(t testing.TB, s emulator.Settings) *e2e {
 	t.Helper()
 	emu := emulator.ForTest(t)
 	ctx := context.Background()

@@ -6,6 +6,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -659,5 +661,29 @@ func TestUnknownActionIsAClientError(t *testing.T) {
 	var re interface{ HTTPStatusCode() int }
 	if !errors.As(err, &re) || re.HTTPStatusCode() != 400 {
 		t.Errorf("status %v, want 400: a 5xx is retried as a server fault", err)
+	}
+}
+
+// The counting proxy names each call by its operation, whatever the protocol.
+func TestCounterCountsCallsByOperation(t *testing.T) {
+	emu := ForTest(t)
+	counter, err := NewCounter(emu.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer counter.Close()
+	c, err := cloud.New(context.Background(), cloud.Options{Region: Region, Endpoint: counter.URL, MaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, _ = c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{})
+	_, _ = c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{})
+	_, _ = c.SageMaker.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String("none")})
+	_, _ = c.S3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	want := map[string]int{"DescribeStacks": 2, "DescribeCluster": 1, "S3 GET": 1}
+	if got := counter.Counts(); !maps.Equal(got, want) || counter.Total() != 4 {
+		t.Errorf("counts %v, want %v", got, want)
 	}
 }
