@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -60,6 +61,11 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = attempts
 				o.MaxBackoff = 20 * time.Second
+				// The default retry quota (a token bucket shared by the
+				// client) runs dry under sustained throttling and then
+				// fails calls outright; a watch that lasts hours must ride
+				// the throttling out, bounded by MaxAttempts per call.
+				o.RateLimiter = ratelimit.None
 			})
 		}),
 	}
