@@ -303,7 +303,9 @@ func (d *Deployer) input(p *plan.Plan, stack, url string, kind cftypes.ChangeSet
 		Parameters:          params,
 		IncludeNestedStacks: aws.Bool(true),
 		ClientToken:         aws.String(d.token()),
-		Description:         aws.String(desc),
+	}
+	if desc != "" { // CloudFormation refuses an empty one
+		in.Description = aws.String(desc)
 	}
 	seen := map[string]bool{}
 	for _, c := range append(slices.Clone(p.Capabilities), caps...) {
