@@ -350,7 +350,11 @@ func (r *resolver) order(p *Plan) (create, destroy []string) {
 			nested = append(nested, name)
 		}
 	}
-	create = append(slices.Clone(nested), companions...)
+	// Companions are created first and destroyed last: deploy makes them
+	// before the main stack, so that a companion that cannot be made (the
+	// SSM stack's export is one per account and region) fails the deploy
+	// before a cluster is built.
+	create = append(slices.Clone(companions), nested...)
 	destroy = slices.Clone(nested)
 	slices.Reverse(destroy)
 	return create, append(destroy, companions...)
