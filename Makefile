@@ -32,12 +32,15 @@ golden: ## rewrite the golden files from the current output
 fuzz: ## fuzz the spec loader for a minute
 	$(GO) test ./internal/spec/ -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 5s
 
-demo: build ## deploy the EKS quickstart to a local emulator, live (no AWS account needed)
+demo: build ## on a local emulator: deploy the EKS quickstart live, show it, destroy it (no AWS account needed)
 	@set -e; $(GO) build -o bin/hpctl-emu ./cmd/hpctl-emu; \
 	  eval "$$(bin/hpctl-emu up --resource-seconds 0.3 --cluster-seconds 8)"; trap 'bin/hpctl-emu down' EXIT; \
 	  echo "\$$ hpctl deploy eks -f examples/eks-quickstart.yaml --templates-bucket hpctl-demo-templates --stand-ins"; \
 	  $(BIN) deploy eks -f examples/eks-quickstart.yaml --templates-bucket hpctl-demo-templates --stand-ins; \
-	  echo; echo "\$$ hpctl status ml-cluster"; $(BIN) status ml-cluster
+	  echo; echo "\$$ hpctl status ml-cluster"; $(BIN) status ml-cluster; \
+	  echo; echo "\$$ hpctl destroy ml-cluster --yes"; $(BIN) destroy ml-cluster --yes; \
+	  echo; echo "\$$ hpctl-emu inventory   # what is left: only the demo's template bucket, which is not the deployment's"; \
+	  bin/hpctl-emu inventory
 
 emu-up: ## start the local AWS emulator; eval "$$(make -s emu-up)" points this shell at it
 	@$(GO) run ./cmd/hpctl-emu up

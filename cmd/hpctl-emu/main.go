@@ -3,6 +3,7 @@
 //	hpctl-emu up [-port N] [-resource-seconds F] [-cluster-seconds F]
 //	                         start it in the background; print the environment that points tools at it
 //	hpctl-emu env            print that environment again
+//	hpctl-emu inventory      list what it holds that a deployment could have made
 //	hpctl-emu down           stop it and everything it started
 //	hpctl-emu python MODULE  print an interpreter that can import MODULE
 //
@@ -16,8 +17,10 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +44,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: hpctl-emu up|env|down|python MODULE")
+		return errors.New("usage: hpctl-emu up|env|inventory|down|python MODULE")
 	}
 	switch args[0] {
 	case "up":
@@ -63,6 +66,8 @@ func run(args []string) error {
 		return nil
 	case "down":
 		return down()
+	case "inventory":
+		return inventory()
 	case "python":
 		if len(args) != 2 {
 			return errors.New("usage: hpctl-emu python MODULE")
@@ -74,7 +79,7 @@ func run(args []string) error {
 		fmt.Println(py)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q: up, env, down or python", args[0])
+	return fmt.Errorf("unknown command %q: up, env, inventory, down or python", args[0])
 }
 
 func up(port int, set emulator.Settings) error {
@@ -146,4 +151,29 @@ func printEnv(url string) {
 		k, v, _ := strings.Cut(kv, "=")
 		fmt.Printf("export %s=%q\n", k, v)
 	}
+}
+
+// inventory prints, kind by kind, what the running emulator holds.
+func inventory() error {
+	s, err := read()
+	if err != nil {
+		return fmt.Errorf("not running: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	inv, err := (&emulator.Emulator{URL: s.URL}).Inventory(ctx, emulator.Region)
+	if err != nil {
+		return err
+	}
+	empty := true
+	for _, kind := range slices.Sorted(maps.Keys(inv)) {
+		if len(inv[kind]) > 0 {
+			empty = false
+			fmt.Printf("%s: %s\n", kind, strings.Join(inv[kind], ", "))
+		}
+	}
+	if empty {
+		fmt.Println("nothing")
+	}
+	return nil
 }

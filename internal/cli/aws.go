@@ -98,16 +98,23 @@ func confirm(ctx context.Context, ios *IO, g *Globals, question string) (bool, e
 		return false, usageErr("%s: there is no terminal to ask on; review the change above and pass --yes", question)
 	}
 	fmt.Fprintf(ios.ErrOut, "%s? [y/N] ", question)
+	a, err := readLine(ctx, ios)
+	a = strings.ToLower(a)
+	return a == "y" || a == "yes", err
+}
+
+// readLine reads an answer; an interrupt ends the wait.
+func readLine(ctx context.Context, ios *IO) (string, error) {
 	answer := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(ios.In).ReadString('\n')
-		answer <- strings.ToLower(strings.TrimSpace(line))
+		answer <- strings.TrimSpace(line)
 	}()
 	select {
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return "", ctx.Err()
 	case a := <-answer:
-		return a == "y" || a == "yes", nil
+		return a, nil
 	}
 }
 

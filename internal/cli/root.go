@@ -109,6 +109,7 @@ func NewRoot(ios *IO, version string) *cobra.Command {
 		newWatchCmd(ios, g),
 		newStatusCmd(ios, g),
 		newTemplatesCmd(ios, g),
+		newDestroyCmd(ios, g),
 	)
 	return root
 }

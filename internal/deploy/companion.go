@@ -21,6 +21,8 @@ type Companion struct {
 	TemplateURL string `json:"templateUrl"`
 	// Stack is the existing stack (nil when absent).
 	Stack *cftypes.Stack `json:"-"`
+	// madeByTree says a custom resource of the deployment made it.
+	madeByTree bool
 }
 
 // companions finds the plan's companion stacks and decides about each as

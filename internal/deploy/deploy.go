@@ -37,6 +37,8 @@ type Deployer struct {
 	Now   func() time.Time
 	Sleep func(context.Context, time.Duration) error
 	Token func() string
+	// versionsPage shortens ListObjectVersions pages (tests).
+	versionsPage int32
 }
 
 // Step is one thing the deploy did, for the user to read.

@@ -687,3 +687,39 @@ func TestCounterCountsCallsByOperation(t *testing.T) {
 		t.Errorf("counts %v, want %v", got, want)
 	}
 }
+
+// A custom resource of the top-level-stack kind (the EKS observability
+// Lambda) makes a stack of its own, waits for it, and deletes it on delete.
+func TestCustomResourceMakesATopLevelStack(t *testing.T) {
+	f := setup(t, Settings{ResourceSeconds: 0.01})
+	const parent = `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Maker:
+    Type: Custom::ObservabilityStack
+    Properties:
+      ServiceToken: !Sub arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:hpctl-emulator-top-level-stack
+      StackName: made-by-maker
+      StackTemplateUrl: https://tpl.s3.us-west-2.amazonaws.com/net.yaml
+      StackParameters: {Cidr: 10.9.0.0/16}
+Outputs:
+  Made: {Value: !GetAtt Maker.StackId}
+`
+	for range 3 { // the made stack's thread may start late; neither side may take that for an end
+		id := f.create("maker", parent)
+		if s := f.settle(id); s.StackStatus != cftypes.StackStatusCreateComplete || !strings.Contains(outputs(s)["Made"], ":stack/made-by-maker/") {
+			t.Fatalf("%s %v: %v", s.StackStatus, outputs(s), f.events(id))
+		}
+		if s := f.stack("made-by-maker"); s.StackStatus != cftypes.StackStatusCreateComplete {
+			t.Fatalf("the made stack is %s", s.StackStatus)
+		}
+		if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)}); err != nil {
+			t.Fatal(err)
+		}
+		if s := f.settle(id); s.StackStatus != cftypes.StackStatusDeleteComplete {
+			t.Fatalf("delete: %s %v", s.StackStatus, f.events(id))
+		}
+		if _, err := f.c.CloudFormation.DescribeStacks(f.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("made-by-maker")}); !cloud.StackMissing(err) {
+			t.Fatalf("the made stack outlived its maker: %v", err)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
 	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/watch"
 )
@@ -43,4 +45,33 @@ func TestStatusGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "status.txt", b.Bytes())
+}
+
+func TestDestroyGolden(t *testing.T) {
+	target := &deploy.Target{StackName: "hpctl-slurm", Status: "CREATE_COMPLETE", Orchestrator: "slurm", Region: "us-west-2",
+		Stack: &cftypes.Stack{}, Cluster: "slurm",
+		ClusterState: &watch.Cluster{Name: "slurm", Status: "InService", Groups: []watch.GroupState{{Name: "workers", Type: "ml.g5.8xlarge", Current: 2, Target: 2}}},
+		Nested:       []string{"HyperPodClusterStack", "HyperPodParamClusterStack", "LifeCycleScriptStack", "VPCStack"},
+		Buckets:      []string{"sagemaker-slurm-logs"},
+		Companions:   []deploy.Companion{{Name: "SSMStack", StackName: "hpctl-slurm-ssm"}},
+		Hazards:      []deploy.Hazard{{Bucket: "team-bucket", Message: "the Slurm lifecycle-script stack deletes every object in your bucket team-bucket when it is deleted"}},
+		Leftovers:    []deploy.Leftover{{What: "log groups of the templates' Lambda functions", Name: "/aws/lambda/sagemaker-slurm*"}}}
+	var b bytes.Buffer
+	if err := DestroyPlanText(&b, target); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []deploy.Destroyed{
+		{Stack: "hpctl-slurm", Status: "DELETE_COMPLETE", Succeeded: true, Elapsed: watch.Duration(95 * time.Second),
+			Deleted: []string{"HyperPod cluster slurm", "stack hpctl-slurm and its 4 nested stacks", "companion stack hpctl-slurm-ssm"},
+			Leftovers: []deploy.Leftover{{What: "bucket kept by its DeletionPolicy", Name: "tls", Remove: "aws s3 rb s3://tls --force", Verified: true},
+				{What: "log groups", Name: "/aws/lambda/x*", Remove: "aws logs delete-log-group"}}},
+		{Stack: "hpctl-slurm", Status: "DELETE_COMPLETE", Succeeded: true, Elapsed: watch.Duration(5 * time.Second), Deleted: []string{"stack hpctl-slurm"}},
+		{Stack: "hpctl-slurm", Status: "DELETE_FAILED", Elapsed: watch.Duration(40 * time.Second),
+			RootCause: &watch.Cause{Path: "hpctl-slurm/LifeCycleScriptStack/Bucket", ResourceType: "AWS::S3::Bucket", Reason: "The bucket you tried to delete is not empty"},
+			Retry:     "hpctl destroy hpctl-slurm --region us-west-2 --retain LifeCycleScriptStack/Bucket"},
+		{Stack: "hpctl-gone", AlreadyGone: true, Succeeded: true},
+	} {
+		destroyedText(&b, r, false)
+	}
+	golden(t, "destroy.txt", b.Bytes())
 }

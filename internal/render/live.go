@@ -51,6 +51,10 @@ func (l *Live) Show(u watch.Update) {
 		l.clear()
 		l.tick = nil
 		summaryText(l.w, u, l.opt.Color)
+	case deploy.Destroyed:
+		l.clear()
+		l.tick = nil
+		destroyedText(l.w, u, l.opt.Color)
 	}
 }
 

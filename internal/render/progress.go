@@ -79,6 +79,8 @@ func (l *Lines) Show(u watch.Update) {
 	case watch.Summary:
 		l.last = time.Time{}
 		summaryText(l.w, u, l.opt.Color)
+	case deploy.Destroyed:
+		destroyedText(l.w, u, l.opt.Color)
 	}
 }
 
@@ -106,12 +108,15 @@ func heartbeat(t watch.Tick) string {
 }
 
 // clusterLine is "NAME STATUS: group current/target type, …".
-func clusterLine(c watch.Cluster) string {
+func clusterLine(c watch.Cluster) string { return c.Name + " " + clusterState(c) }
+
+// clusterState is "STATUS: group current/target type, …".
+func clusterState(c watch.Cluster) string {
 	var groups []string
 	for _, g := range c.Groups {
 		groups = append(groups, fmt.Sprintf("%s %d/%d %s", g.Name, g.Current, g.Target, g.Type))
 	}
-	line := c.Name + " " + c.Status
+	line := c.Status
 	if len(groups) > 0 {
 		line += ": " + strings.Join(groups, ", ")
 	}

@@ -60,6 +60,11 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 			w.calls["errors"]++
 		case w.opt.Deleting && c == nil:
 			return nil
+		case w.opt.Deleting && c.Status == "Failed":
+			s.Succeeded = false
+			s.RootCause = &Cause{Time: c.Time, Path: "cluster " + c.Name, ResourceType: "AWS::SageMaker::Cluster",
+				Status: c.Status, Reason: "the deletion failed: " + clusterReason(c)}
+			return nil
 		case w.opt.Deleting:
 		case c == nil:
 			s.Succeeded = false
@@ -85,4 +90,24 @@ func clusterReason(c *Cluster) string {
 		return c.FailureMessage
 	}
 	return fmt.Sprintf("the cluster is %s", c.Status)
+}
+
+// RunCluster follows the cluster alone (no stack): until it is gone when
+// deleting, else until it is InService. It returns the summary, which it
+// has also emitted.
+func (w *Watcher) RunCluster(ctx context.Context, emit func(Update)) (Summary, error) {
+	w.emit, w.start = emit, w.opt.Now()
+	w.root = &tracked{name: "cluster " + w.opt.Cluster, resources: map[string]*resource{}}
+	s := Summary{Stack: w.root.name, Succeeded: true}
+	err := w.followCluster(ctx, &s)
+	s = w.complete(s)
+	if w.opt.Deleting && s.Succeeded {
+		s.Status = "deleted"
+	} else if w.cluster != nil {
+		s.Status = w.cluster.Status
+	}
+	if err == nil {
+		w.emit(s)
+	}
+	return s, err
 }

@@ -334,3 +334,35 @@ func TestDeleteFollowsTheStackToItsEnd(t *testing.T) {
 		t.Errorf("%+v", sum.RootCause)
 	}
 }
+
+// A cluster being deleted is followed until it is gone, its groups draining.
+func TestRunClusterFollowsADeletionUntilGone(t *testing.T) {
+	f := cloudtest.New()
+	f.Cluster("ml", cloudtest.ClusterState{At: 0, Status: "Deleting", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 2, 0)}},
+		cloudtest.ClusterState{At: 2 * s, Status: "Deleting", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 1, 0)}},
+		cloudtest.ClusterState{At: 4 * s, Missing: true})
+	var states []string
+	w := New(f, f, Options{Cluster: "ml", Deleting: true, Interval: s, Now: f.Now, Sleep: f.Sleep})
+	sum, err := w.RunCluster(context.Background(), func(u Update) {
+		if c, ok := u.(Cluster); ok {
+			states = append(states, c.Status+" "+itoa(c.Groups[0].Current))
+		}
+	})
+	if err != nil || !sum.Succeeded || sum.Status != "deleted" {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	if !slices.Equal(states, []string{"Deleting 2", "Deleting 1"}) {
+		t.Errorf("states %v", states)
+	}
+}
+
+func TestRunClusterNamesAFailedDeletion(t *testing.T) {
+	f := cloudtest.New()
+	f.Cluster("ml", cloudtest.ClusterState{At: 0, Status: "Deleting"},
+		cloudtest.ClusterState{At: 3 * s, Status: "Failed", Message: "instances could not be terminated"})
+	w := New(f, f, Options{Cluster: "ml", Deleting: true, Interval: s, Now: f.Now, Sleep: f.Sleep})
+	sum, err := w.RunCluster(context.Background(), func(Update) {})
+	if err != nil || sum.Succeeded || sum.RootCause == nil || !strings.Contains(sum.RootCause.Reason, "instances could not be terminated") {
+		t.Errorf("%v %+v %v", err, sum, sum.RootCause)
+	}
+}

@@ -330,3 +330,12 @@ func (f *Fake) DeleteStack(context.Context, *cloudformation.DeleteStackInput, ..
 func (f *Fake) ListClusterNodes(context.Context, *sagemaker.ListClusterNodesInput, ...func(*sagemaker.Options)) (*sagemaker.ListClusterNodesOutput, error) {
 	return nil, notScripted("ListClusterNodes")
 }
+func (f *Fake) GetTemplate(context.Context, *cloudformation.GetTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error) {
+	return nil, notScripted("GetTemplate")
+}
+func (f *Fake) UpdateTerminationProtection(context.Context, *cloudformation.UpdateTerminationProtectionInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
+	return nil, notScripted("UpdateTerminationProtection")
+}
+func (f *Fake) DeleteCluster(context.Context, *sagemaker.DeleteClusterInput, ...func(*sagemaker.Options)) (*sagemaker.DeleteClusterOutput, error) {
+	return nil, notScripted("DeleteCluster")
+}

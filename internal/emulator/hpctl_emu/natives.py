@@ -283,8 +283,9 @@ class TopLevelStack:
 
     @classmethod
     def poll_create(cls, native):
+        # CREATE_PENDING: the creating thread has not started yet.
         status = cls.child(native).status
-        if status.endswith("_IN_PROGRESS"):
+        if status.endswith("_IN_PROGRESS") or status == "CREATE_PENDING":
             return None
         return "" if status == "CREATE_COMPLETE" else f"the stack {native.physical_id} ended {status}"
 
@@ -297,10 +298,12 @@ class TopLevelStack:
 
     @classmethod
     def poll_delete(cls, native):
+        # The deletion runs in a thread that may not have started yet: until
+        # the stack ends DELETE_COMPLETE or DELETE_FAILED, it is in progress.
         status = cls.child(native).status
         if status == "DELETE_COMPLETE":
             return ""
-        return None if status.endswith("_IN_PROGRESS") else f"the stack {native.physical_id} ended {status}"
+        return f"the stack {native.physical_id} ended {status}" if status == "DELETE_FAILED" else None
 
 
 HANDLERS = {

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpctl/hpctl/internal/deploy"
+	"github.com/hpctl/hpctl/internal/render"
+	"github.com/hpctl/hpctl/internal/watch"
+)
+
+type destroyOptions struct {
+	file         string
+	dryRun       bool
+	adopt        bool
+	unprotect    bool
+	retain       []string
+	emptyBrought []string
+}
+
+func newDestroyCmd(ios *IO, g *Globals) *cobra.Command {
+	o := &destroyOptions{}
+	cmd := &cobra.Command{
+		Use:   "destroy [NAME | -f FILE]",
+		Short: "Delete the HyperPod cluster, then every stack in reverse order, and say what is left",
+		Long: "destroy takes down what deploy made: the HyperPod cluster first (waiting until it is\n" +
+			"gone), then it empties the buckets the stacks made, deletes the main stack (CloudFormation\n" +
+			"deletes the nested stacks in reverse order; hpctl follows each), then the companion stacks.\n" +
+			"It takes only stacks that carry hpctl's ownership tags for the cluster, never a bucket the\n" +
+			"spec brought, and lists afterwards what is known to outlive the stacks.\n" +
+			"NAME is the main stack, or the cluster whose stack is hpctl-NAME. Exit codes: 0 done or\n" +
+			"already gone, 2 refused, 3 timed out, 4 a deletion failed (the retry command is printed).",
+		Args: cobra.MaximumNArgs(1),
+		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			return runDestroy(cmd, ios, g, o, args)
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.file, "file", "f", "", "spec file whose deployment to destroy, or - for standard input")
+	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be deleted and delete nothing")
+	f.BoolVar(&o.adopt, "adopt", false, "destroy a stack hpctl did not make (needs an explicit confirmation)")
+	f.BoolVar(&o.unprotect, "disable-termination-protection", false, "lift the stack's termination protection first")
+	f.StringSliceVar(&o.retain, "retain", nil, "after a failed deletion, keep these resources (Nested/LogicalId, comma-separated)")
+	f.StringSliceVar(&o.emptyBrought, "empty-brought-bucket", nil, "agree that a hosted template empties this bucket of yours on delete")
+	return cmd
+}
+
+func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args []string) error {
+	var name, cluster, region string
+	switch {
+	case len(args) == 1 && o.file != "":
+		return usageErr("destroy takes a NAME or -f FILE, not both")
+	case len(args) == 1:
+		name = args[0]
+	default:
+		if o.file == "" {
+			o.file = "cluster.yaml"
+		}
+		l, err := loadAndPlan(ios, g, o.file, "", "destroy")
+		if err != nil {
+			return err
+		}
+		if err := reportInvalid(ios, g, l); err != nil {
+			return err
+		}
+		name, cluster, region = l.plan.StackName, l.plan.Cluster, l.plan.Region
+	}
+
+	ctx, cancel := withTimeout(cmd.Context(), g)
+	defer cancel()
+	d, err := deployer(ctx, ios, g, region)
+	if err != nil {
+		return err
+	}
+	t, err := findTarget(ctx, d, name, cluster, len(args) == 1)
+	if err != nil {
+		return err
+	}
+	if g.JSON() {
+		_ = render.WriteJSONLine(ios.Out, "destroyPlan", t)
+	} else if err := render.DestroyPlanText(ios.Out, t); err != nil {
+		return err
+	}
+	if t.Gone() {
+		if g.JSON() {
+			_ = render.WriteJSONLine(ios.Out, "summary", deploy.Destroyed{Stack: t.StackName, Status: "gone", Succeeded: true, AlreadyGone: true,
+				Deleted: []string{}, Leftovers: []deploy.Leftover{}})
+		}
+		return nil
+	}
+	opt := deploy.DestroyOptions{Retain: o.retain, DisableTerminationProtection: o.unprotect, Adopt: o.adopt}
+	if err := askForHazards(ctx, ios, g, t, o, &opt); err != nil {
+		return err
+	}
+	if err := deploy.CheckDestroy(t, opt); err != nil {
+		return usageErr("%v", err)
+	}
+	if o.dryRun {
+		return nil
+	}
+	if o.adopt && t.Owner != "" {
+		if err := confirmTyped(ctx, ios, g, "This stack is not hpctl's. Type its name to destroy it anyway", t.StackName); err != nil {
+			return err
+		}
+	}
+	ok, err := confirm(ctx, ios, g, "Destroy "+t.StackName)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(ios.ErrOut, "Cancelled; nothing deleted.")
+		return nil
+	}
+	prog := progress(ios, g)
+	res, err := d.Destroy(ctx, t, opt, prog.Show)
+	if err != nil {
+		return outcome(ctx, ios, g, prog, d, t.StackName, watch.Summary{Stack: t.StackName, Status: res.Status}, err)
+	}
+	if !res.Succeeded {
+		return reported(ExitCleanup)
+	}
+	return nil
+}
+
+// findTarget finds the deployment; a NAME may be the stack or the cluster
+// whose stack is hpctl-NAME.
+func findTarget(ctx context.Context, d *deploy.Deployer, name, cluster string, byName bool) (*deploy.Target, error) {
+	t, err := d.Find(ctx, name, cluster)
+	if err != nil || !byName || !t.Gone() || strings.HasPrefix(name, "hpctl-") {
+		return t, err
+	}
+	alt, err := d.Find(ctx, "hpctl-"+name, "")
+	if err != nil {
+		return nil, err
+	}
+	if alt.Gone() {
+		t.Also = []string{alt.StackName}
+		return t, nil
+	}
+	return alt, nil
+}
+
+// askForHazards asks the user, on a terminal, to agree to what a hosted
+// template does to a bucket of theirs on delete; without a terminal the
+// agreement must be on the command line (--empty-brought-bucket).
+func askForHazards(ctx context.Context, ios *IO, g *Globals, t *deploy.Target, o *destroyOptions, opt *deploy.DestroyOptions) error {
+	for _, h := range t.Hazards {
+		if slices.Contains(o.emptyBrought, h.Bucket) || !ios.InTTY || o.dryRun {
+			continue
+		}
+		if err := confirmTyped(ctx, ios, g, "Warning: "+h.Message+". Type the bucket's name to agree", h.Bucket); err != nil {
+			return err
+		}
+		opt.EmptyBrought = append(opt.EmptyBrought, h.Bucket)
+	}
+	opt.EmptyBrought = append(opt.EmptyBrought, o.emptyBrought...)
+	return nil
+}
+
+// confirmTyped asks the user to type a name: --yes is not enough for what
+// it guards, except together with the flag that asked for it.
+func confirmTyped(ctx context.Context, ios *IO, g *Globals, prompt, want string) error {
+	if !ios.InTTY {
+		if g.Yes {
+			return nil
+		}
+		return usageErr("%s: there is no terminal to ask on; pass --yes with the flag", prompt)
+	}
+	fmt.Fprintf(ios.ErrOut, "%s (%s): ", prompt, want)
+	answer, err := readLine(ctx, ios)
+	if err != nil {
+		return err
+	}
+	if answer != want {
+		return usageErr("%q is not %q; nothing deleted", answer, want)
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package cli
+
+// End-to-end tests of destroy on the emulator, through the CLI entry point.
+
+import (
+	"bufio"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/hpctl/hpctl/internal/emulator"
+)
+
+func (e *e2e) inventory() emulator.Inventory {
+	e.t.Helper()
+	inv, err := e.emu.Inventory(e.ctx, emulator.Region)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return inv
+}
+
+// bucket makes a bucket of the user's, holding objects.
+func (e *e2e) bucket(name string, keys ...string) {
+	e.t.Helper()
+	if _, err := e.c.S3.CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String(name),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintUsWest2}}); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, k := range keys {
+		if _, err := e.c.S3.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(name), Key: aws.String(k),
+			Body: strings.NewReader("the user's " + k)}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+func (e *e2e) objects(bucket string) []string {
+	e.t.Helper()
+	out, err := e.c.S3.ListObjectsV2(e.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
+}
+
+// Every example deploys and destroys again, leaving the emulator as it was
+// before the deploy: no stack, cluster, bucket or network of the
+// deployment, and a brought bucket with every object it held.
+func TestDestroyEveryExampleLeavesNothingOfTheDeployment(t *testing.T) {
+	examples, _ := filepath.Glob("../../examples/*.yaml")
+	type variant struct{ test, example string }
+	var runs []variant
+	for _, path := range examples {
+		runs = append(runs, variant{strings.TrimSuffix(filepath.Base(path), ".yaml"), filepath.Base(path)})
+	}
+	// The observability custom resource makes a top-level stack of its own.
+	runs = append(runs, variant{"eks-quickstart-observability", "eks-quickstart.yaml"})
+	for _, run := range runs {
+		name, path := run.example, filepath.Join("../../examples", run.example)
+		t.Run(run.test, func(t *testing.T) {
+			e := onEmulator(t, emulator.Settings{ClusterSeconds: 0.2})
+			text, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var replace []string
+			if strings.Contains(string(text), "id: vpc-") {
+				replace = e.broughtNetwork()
+			}
+			if strings.HasSuffix(run.test, "-observability") {
+				replace = append(replace, "observability: false", "observability: true")
+			}
+			spec := path
+			if len(replace) > 0 {
+				spec = specFile(t, name, replace...)
+			}
+			brought := ""
+			if strings.Contains(string(text), "bucket: {name: ") {
+				brought = "sagemaker-ml-team-lifecycle"
+				e.bucket(brought, "hyperpod/on_create.sh", "keep/me.txt")
+			}
+			before := e.inventory()
+			orch, _, _ := strings.Cut(name, "-")
+			if code, out, errOut := e.deploy(orch, spec); code != 0 {
+				t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+			}
+			if strings.HasSuffix(run.test, "-observability") && !slices.Contains(e.inventory()["stacks"], "sagemaker-ml-cluster-ObservabilityStack CREATE_COMPLETE") {
+				t.Errorf("no observability stack: %v", e.inventory()["stacks"])
+			}
+			code, out, errOut := e.hpctl("destroy", "-f", spec, "--yes")
+			if code != 0 || !strings.Contains(out, "✓ destroyed") {
+				t.Fatalf("destroy: exit %d\n%s%s", code, out, errOut)
+			}
+			after := e.inventory()
+			for _, kind := range slices.Sorted(maps.Keys(after)) {
+				if !slices.Equal(after[kind], before[kind]) {
+					t.Errorf("%s: %v after the destroy, %v before the deploy", kind, after[kind], before[kind])
+				}
+			}
+			if brought != "" {
+				if got := e.objects(brought); !slices.Equal(got, []string{"hyperpod/on_create.sh", "keep/me.txt"}) {
+					t.Errorf("the brought bucket holds %v", got)
+				}
+			}
+			code, out, _ = e.hpctl("destroy", "-f", spec, "--yes")
+			if code != 0 || !strings.Contains(out, "Nothing to destroy") {
+				t.Errorf("second destroy: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+func TestDestroyRefusesAStackHpctlDidNotMake(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{})
+	if _, err := e.c.CloudFormation.CreateStack(e.ctx, &cloudformation.CreateStackInput{StackName: aws.String("hpctl-foreign"),
+		TemplateBody: aws.String(emulator.BroughtNetwork)}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := e.hpctl("destroy", "foreign", "--yes")
+	if code != ExitUsage || !strings.Contains(errOut, "was not made by hpctl (it has no hpctl:cluster tag)") || !strings.Contains(errOut, "--adopt") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if len(e.inventory()["vpcs"]) != 1 {
+		t.Error("the refused destroy deleted something")
+	}
+	code, out, errOut = e.hpctl("destroy", "foreign", "--yes", "--adopt")
+	if code != 0 || len(e.inventory()["vpcs"]) != 0 {
+		t.Errorf("--adopt --yes: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A deletion that fails gives exit 4, the root cause and the command that
+// retries; that command, keeping what cannot be deleted, succeeds.
+func TestDestroyFailureThenRetain(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{})
+	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	reason := "AccessDenied: not allowed to delete sagemaker-ml-cluster-bucket"
+	if err := e.emu.Configure(e.ctx, emulator.Settings{Failures: []emulator.Failure{{Stack: "hpctl-ml-cluster-S3BucketStack-*",
+		LogicalID: "Bucket", Operation: "delete", Reason: reason}}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := e.hpctl("destroy", "ml-cluster", "--yes")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	retry := "Retry: hpctl destroy hpctl-ml-cluster --region us-west-2 --retain S3BucketStack/Bucket"
+	if code != ExitCleanup || lines[len(lines)-1] != retry ||
+		lines[len(lines)-2] != "Root cause: hpctl-ml-cluster/S3BucketStack/Bucket (AWS::S3::Bucket): "+reason {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	args := append(strings.Fields(strings.TrimPrefix(retry, "Retry: hpctl ")), "--yes")
+	code, out, errOut = e.hpctl(args...)
+	if code != 0 || !strings.Contains(out, "kept by --retain: S3BucketStack/Bucket (AWS::S3::Bucket): sagemaker-ml-cluster-bucket") {
+		t.Fatalf("retry: exit %d\n%s%s", code, out, errOut)
+	}
+	inv := e.inventory()
+	if !slices.Equal(inv["stacks"], nil) || !slices.Equal(inv["buckets"], []string{"hpctl-stand-ins", "sagemaker-ml-cluster-bucket"}) {
+		t.Errorf("left: stacks %v, buckets %v", inv["stacks"], inv["buckets"])
+	}
+}
+
+// The Slurm lifecycle stack empties the bucket it used when it is deleted;
+// for a brought bucket destroy needs the user's explicit agreement.
+func TestDestroyNeedsAgreementToEmptyABroughtBucket(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{})
+	e.bucket("sagemaker-my-slurm", "data/keep.txt")
+	spec := specFile(t, "slurm-quickstart.yaml", "bucket: {}", "bucket: {name: sagemaker-my-slurm}")
+	if code, out, errOut := e.deploy("slurm", spec); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := e.hpctl("destroy", "-f", spec, "--yes")
+	if code != ExitUsage || !strings.Contains(errOut, "deletes every object in your bucket sagemaker-my-slurm") ||
+		!strings.Contains(errOut, "--empty-brought-bucket sagemaker-my-slurm") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if got := e.objects("sagemaker-my-slurm"); !slices.Contains(got, "data/keep.txt") {
+		t.Errorf("the refused destroy touched the bucket: %v", got)
+	}
+	code, out, errOut = e.hpctl("destroy", "-f", spec, "--yes", "--empty-brought-bucket", "sagemaker-my-slurm", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var last map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if err := json.Unmarshal(sc.Bytes(), &last); err != nil {
+			t.Fatalf("not JSON: %q", sc.Text())
+		}
+	}
+	if last["type"] != "summary" || last["succeeded"] != true {
+		t.Errorf("last line %v", last)
+	}
+}

@@ -1,0 +1,397 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hpctl/hpctl/internal/catalog"
+	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/watch"
+)
+
+// Target is a deployment as found in AWS: everything a destroy would take
+// down, and what it must not touch.
+type Target struct {
+	StackName string `json:"stack"`
+	StackID   string `json:"stackId,omitempty"`
+	// Also are the other names looked for (hpctl-NAME) when nothing was found.
+	Also         []string       `json:"also,omitempty"`
+	Status       string         `json:"status,omitempty"`
+	Orchestrator string         `json:"orchestrator,omitempty"`
+	Region       string         `json:"region"`
+	Stack        *cftypes.Stack `json:"-"`
+	// Owner is "" when the stack carries hpctl's tags for its cluster, else
+	// whose it is.
+	Owner     string `json:"owner,omitempty"`
+	Protected bool   `json:"terminationProtection,omitempty"`
+	// Cluster is the HyperPod cluster the stacks made ("" for none), and
+	// ClusterState how it stands (nil when it is gone).
+	Cluster      string         `json:"cluster,omitempty"`
+	ClusterState *watch.Cluster `json:"clusterState,omitempty"`
+	// Nested are the nested stacks, in the order CloudFormation deletes them.
+	Nested []string `json:"nested,omitempty"`
+	// Buckets are the buckets the stacks made that destroy empties first.
+	Buckets []string `json:"buckets,omitempty"`
+	// Companions are the top-level stacks deployed beside the main one.
+	Companions []Companion `json:"companions,omitempty"`
+	// Hazards are what deleting the stacks does to things the user brought.
+	Hazards []Hazard `json:"hazards,omitempty"`
+	// Leftovers are what is known to outlive the stacks.
+	Leftovers []Leftover `json:"leftovers,omitempty"`
+	// resources is every resource of the tree, for the retry of a failure.
+	resources []resourceRef
+	// wanted is the cluster the spec names ("" when given a stack name).
+	wanted string
+}
+
+// Hazard is a brought thing a hosted template changes on delete.
+type Hazard struct {
+	Bucket  string `json:"bucket"`
+	Message string `json:"message"`
+}
+
+// Leftover is something that outlives the stacks, with how to remove it.
+type Leftover struct {
+	What   string `json:"what"`
+	Name   string `json:"name"`
+	Remove string `json:"remove"`
+	// Verified says hpctl saw it there after the destroy; the others are
+	// what the templates leave in services hpctl does not read (IAM, logs).
+	Verified bool `json:"verified"`
+	// checkStack or checkBucket is what destroy looks for afterwards.
+	checkStack, checkBucket string
+}
+
+// resourceRef is one resource of the stack tree.
+type resourceRef struct {
+	stackID, path, logicalID, typ, physicalID, status string
+}
+
+// Gone reports a target with nothing left to destroy.
+func (t *Target) Gone() bool {
+	return t.Stack == nil && len(t.Companions) == 0
+}
+
+// Find reads a deployment: the main stack, its tree, the cluster, the
+// companion stacks. cluster is the spec's cluster name ("" when destroy was
+// given a stack name): the ownership tags must name it.
+func (d *Deployer) Find(ctx context.Context, stackName, cluster string) (*Target, error) {
+	t := &Target{StackName: stackName, Region: d.Region, wanted: cluster}
+	st, err := d.describe(ctx, stackName)
+	if err != nil {
+		return nil, err
+	}
+	params := map[string]string{}
+	if st != nil {
+		t.Stack, t.StackID, t.Status = st, aws.ToString(st.StackId), string(st.StackStatus)
+		t.Protected = aws.ToBool(st.EnableTerminationProtection)
+		for _, p := range st.Parameters {
+			params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+		}
+		t.Orchestrator = orchestratorOf(st, params)
+		t.Owner = ownerOf(st, params, cluster)
+		if err := d.walk(ctx, t, t.StackID, t.StackName); err != nil {
+			return nil, err
+		}
+		t.Nested = nestedOrder(t)
+		if err := d.findCluster(ctx, t, clusterOf(st)); err != nil {
+			return nil, err
+		}
+		if err := d.findBuckets(ctx, t); err != nil {
+			return nil, err
+		}
+		t.Hazards = hazards(t, params)
+		t.Leftovers = append(t.Leftovers, knownLeftovers(t, st, params)...)
+	}
+	if err := d.findCompanions(ctx, t, params); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func orchestratorOf(st *cftypes.Stack, params map[string]string) string {
+	for _, tag := range st.Tags {
+		if aws.ToString(tag.Key) == plan.TagOrchestrator {
+			return aws.ToString(tag.Value)
+		}
+	}
+	if _, ok := params["EKSClusterName"]; ok {
+		return "eks"
+	}
+	return "slurm"
+}
+
+// ownerOf says whose a stack is: "" when its ownership tags name the
+// cluster (the spec's, or the one the stack makes).
+func ownerOf(st *cftypes.Stack, params map[string]string, cluster string) string {
+	if cluster == "" {
+		cluster = params["HyperPodClusterName"]
+	}
+	return Owner(st, &plan.Plan{Cluster: cluster, Orchestrator: orchestratorOf(st, params)})
+}
+
+// walk lists every resource of a stack and its nested stacks.
+func (d *Deployer) walk(ctx context.Context, t *Target, id, path string) error {
+	p := cloudformation.NewListStackResourcesPaginator(d.CFN, &cloudformation.ListStackResourcesInput{StackName: aws.String(id)})
+	var children []resourceRef
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list the resources of %s: %w", path, err)
+		}
+		for _, r := range page.StackResourceSummaries {
+			ref := resourceRef{stackID: id, path: path, logicalID: aws.ToString(r.LogicalResourceId), typ: aws.ToString(r.ResourceType),
+				physicalID: aws.ToString(r.PhysicalResourceId), status: string(r.ResourceStatus)}
+			if ref.logicalID == "" || ref.status == "DELETE_COMPLETE" {
+				continue
+			}
+			t.resources = append(t.resources, ref)
+			if ref.typ == stackType && strings.HasPrefix(ref.physicalID, "arn:") {
+				children = append(children, ref)
+			}
+		}
+	}
+	for _, c := range children {
+		if err := d.walk(ctx, t, c.physicalID, c.path+"/"+c.logicalID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const stackType = "AWS::CloudFormation::Stack"
+
+// nestedOrder lists the root's nested stacks in the reverse of the
+// catalog's creation order, the way CloudFormation takes them down.
+func nestedOrder(t *Target) []string {
+	var present []string
+	for _, r := range t.resources {
+		if r.typ == stackType && r.stackID == t.StackID {
+			present = append(present, r.logicalID)
+		}
+	}
+	var out []string
+	if cat, err := catalog.For(t.Orchestrator); err == nil {
+		if order, err := cat.CreateOrder(); err == nil {
+			slices.Reverse(order)
+			for _, name := range order {
+				for _, s := range cat.Stacks {
+					if s.Name != name {
+						continue
+					}
+					ids := slices.Clone(s.LogicalIDs)
+					slices.Reverse(ids)
+					for _, id := range ids {
+						if slices.Contains(present, id) && !slices.Contains(out, id) {
+							out = append(out, id)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, id := range present {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// findCluster records the cluster when a stack of the tree made it: only
+// then is it the deployment's to delete.
+func (d *Deployer) findCluster(ctx context.Context, t *Target, name string) error {
+	if name == "" {
+		return nil
+	}
+	owned := slices.ContainsFunc(t.resources, func(r resourceRef) bool {
+		return r.typ == "AWS::SageMaker::Cluster" && (r.physicalID == name || strings.HasSuffix(r.physicalID, "/"+name))
+	})
+	if !owned {
+		return nil
+	}
+	t.Cluster = name
+	c, err := describeCluster(ctx, d.SM, name, d.now)
+	if err != nil {
+		return err
+	}
+	t.ClusterState = c
+	return nil
+}
+
+// describeCluster reads a cluster's state (nil when it does not exist).
+func describeCluster(ctx context.Context, sm cloud.SageMaker, name string, now func() time.Time) (*watch.Cluster, error) {
+	out, err := sm.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String(name)})
+	if cloud.ClusterMissing(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe cluster %s: %w", name, err)
+	}
+	c := &watch.Cluster{Time: now(), Name: aws.ToString(out.ClusterName), Status: string(out.ClusterStatus),
+		FailureMessage: aws.ToString(out.FailureMessage)}
+	for _, g := range out.InstanceGroups {
+		c.Groups = append(c.Groups, watch.GroupState{Name: aws.ToString(g.InstanceGroupName), Type: string(g.InstanceType),
+			Status: string(g.Status), Current: aws.ToInt32(g.CurrentCount), Target: aws.ToInt32(g.TargetCount)})
+	}
+	return c, nil
+}
+
+// findBuckets sorts the buckets the stacks made: those CloudFormation will
+// delete (destroy empties them first) and those a DeletionPolicy keeps.
+func (d *Deployer) findBuckets(ctx context.Context, t *Target) error {
+	policies := map[string]map[string]string{} // stack ID → logical ID → DeletionPolicy
+	for _, r := range t.resources {
+		if r.typ != "AWS::S3::Bucket" || r.physicalID == "" {
+			continue
+		}
+		if _, ok := policies[r.stackID]; !ok {
+			p, err := d.deletionPolicies(ctx, r.stackID)
+			if err != nil {
+				return err
+			}
+			policies[r.stackID] = p
+		}
+		if policy := policies[r.stackID][r.logicalID]; policy == "Retain" || policy == "RetainExceptOnCreate" {
+			t.Leftovers = append(t.Leftovers, Leftover{What: "bucket kept by its DeletionPolicy (" + r.path + "/" + r.logicalID + ")",
+				Name: r.physicalID, Remove: "aws s3 rb s3://" + r.physicalID + " --force", checkBucket: r.physicalID})
+			continue
+		}
+		t.Buckets = append(t.Buckets, r.physicalID)
+	}
+	return nil
+}
+
+// deletionPolicies reads the DeletionPolicy of every resource of a stack's
+// template (JSON is YAML; short-form tags parse as tags).
+func (d *Deployer) deletionPolicies(ctx context.Context, stackID string) (map[string]string, error) {
+	out, err := d.CFN.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stackID)})
+	if err != nil {
+		return nil, fmt.Errorf("read the template of %s: %w", stackID, err)
+	}
+	var tpl struct {
+		Resources map[string]struct {
+			DeletionPolicy string `yaml:"DeletionPolicy"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal([]byte(aws.ToString(out.TemplateBody)), &tpl); err != nil {
+		return nil, fmt.Errorf("parse the template of %s: %w", stackID, err)
+	}
+	policies := map[string]string{}
+	for id, r := range tpl.Resources {
+		policies[id] = r.DeletionPolicy
+	}
+	return policies, nil
+}
+
+// findCompanions finds the top-level stacks deployed beside the main one:
+// the companion of the catalog (hpctl's, by its tags) and a stack a custom
+// resource of the tree made (the deployment's, by the resource).
+func (d *Deployer) findCompanions(ctx context.Context, t *Target, params map[string]string) error {
+	cats := []*catalog.Orchestration{catalog.EKS(), catalog.Slurm()} // with the main stack gone, either
+	if cat, err := catalog.For(t.Orchestrator); err == nil {
+		cats = []*catalog.Orchestration{cat}
+	}
+	var candidates []Companion
+	for _, cat := range cats {
+		for _, s := range cat.Stacks {
+			if s.Kind == catalog.Companion {
+				candidates = append(candidates, Companion{Name: s.Name, StackName: strings.ReplaceAll(s.TopLevelName, "<stack>", t.StackName)})
+			}
+		}
+	}
+	for _, r := range t.resources {
+		if strings.HasPrefix(r.typ, "Custom::") && strings.Contains(r.physicalID, ":stack/") {
+			candidates = append(candidates, Companion{Name: r.logicalID, StackName: r.physicalID, madeByTree: true})
+		}
+	}
+	for _, c := range candidates {
+		st, err := d.describe(ctx, c.StackName)
+		if err != nil {
+			return err
+		}
+		if st == nil || st.StackStatus == cftypes.StackStatusDeleteComplete {
+			continue
+		}
+		if !c.madeByTree && Owner(st, &plan.Plan{Cluster: ownerCluster(t, params), Orchestrator: t.Orchestrator}) != "" {
+			continue // a stack of that name that is not this deployment's
+		}
+		c.Stack = st
+		c.StackName = aws.ToString(st.StackName)
+		t.Companions = append(t.Companions, c)
+	}
+	return nil
+}
+
+func ownerCluster(t *Target, params map[string]string) string {
+	if t.wanted != "" {
+		return t.wanted
+	}
+	if n := params["HyperPodClusterName"]; n != "" {
+		return n
+	}
+	return strings.TrimPrefix(t.StackName, "hpctl-")
+}
+
+// hazards are what the hosted templates do on delete to what the user
+// brought: the Slurm lifecycle-script stack empties the bucket it used.
+func hazards(t *Target, params map[string]string) []Hazard {
+	if t.Orchestrator != "slurm" || params["CreateS3BucketStack"] != "false" || params["CreateLifeCycleScriptStack"] == "false" {
+		return nil
+	}
+	b := params["S3BucketName"]
+	if b == "" {
+		return nil
+	}
+	return []Hazard{{Bucket: b, Message: fmt.Sprintf("the Slurm lifecycle-script stack deletes every object in your bucket %s when it is deleted", b)}}
+}
+
+// knownLeftovers are what the hosted templates leave behind, by the
+// stacks the deployment has (reference §8: eksctl side stacks, the IAM
+// OIDC provider, the Lambdas' log groups, a retained AMP workspace).
+func knownLeftovers(t *Target, st *cftypes.Stack, params map[string]string) []Leftover {
+	has := func(logicalID string) bool {
+		return slices.ContainsFunc(t.resources, func(r resourceRef) bool { return r.stackID == t.StackID && r.logicalID == logicalID })
+	}
+	var out []Leftover
+	eks := params["EKSClusterName"]
+	for _, o := range st.Outputs {
+		if aws.ToString(o.OutputKey) == "OutputEKSClusterName" && aws.ToString(o.OutputValue) != "" {
+			eks = aws.ToString(o.OutputValue)
+		}
+	}
+	eksctl := func(sa string) Leftover {
+		name := "eksctl-" + eks + "-addon-iamserviceaccount-kube-system-" + sa
+		return Leftover{What: "eksctl service-account stack", Name: name, Remove: "aws cloudformation delete-stack --stack-name " + name, checkStack: name}
+	}
+	if t.Orchestrator == "eks" && has("FsxStack") {
+		out = append(out, eksctl("fsx-csi-controller-sa"))
+		if has("EKSClusterStack") {
+			out = append(out, Leftover{What: "IAM OIDC provider of EKS cluster " + eks + " (never deleted by the templates)", Name: eks,
+				Remove: "aws iam list-open-id-connect-providers; aws iam delete-open-id-connect-provider --open-id-connect-provider-arn ARN"})
+		}
+	}
+	if has("InferenceOperatorMainStack") {
+		out = append(out, eksctl("aws-load-balancer-controller"), eksctl("s3-csi-driver-sa"))
+	}
+	if params["CreatePrometheusWorkspace"] == "true" && params["EnableObservabilityFeature"] == "true" {
+		out = append(out, Leftover{What: "Amazon Managed Prometheus workspace (DeletionPolicy Retain)", Name: t.StackName,
+			Remove: "aws amp list-workspaces; aws amp delete-workspace --workspace-id ID"})
+	}
+	if slices.ContainsFunc(t.resources, func(r resourceRef) bool { return strings.HasPrefix(r.typ, "Custom::") }) {
+		prefix := "/aws/lambda/" + params["ResourceNamePrefix"]
+		out = append(out, Leftover{What: "log groups of the templates' Lambda functions", Name: prefix + "*",
+			Remove: "aws logs describe-log-groups --log-group-name-prefix " + prefix + "; aws logs delete-log-group --log-group-name NAME"})
+	}
+	return out
+}
