@@ -60,7 +60,7 @@ func progress(ios *IO, g *Globals) render.Progress {
 
 // outcome maps how a watched operation ended to an exit code; the summary
 // (with the root cause) has already been shown.
-func outcome(ctx context.Context, ios *IO, g *Globals, prog render.Progress, d *deploy.Deployer, stack string, sum watch.Summary, err error) error {
+func outcome(ctx context.Context, ios *IO, g *Globals, prog render.Progress, d *deploy.Deployer, stack string, sum watch.Summary, err error, also ...string) error {
 	var refused *deploy.Refusal
 	var failed *deploy.Failed
 	switch {
@@ -85,6 +85,9 @@ func outcome(ctx context.Context, ios *IO, g *Globals, prog render.Progress, d *
 		state = fmt.Sprintf("stack %s is %s and CloudFormation goes on", stack, sum.Status)
 	}
 	fmt.Fprintf(ios.ErrOut, "\nhpctl: %s; %s.\nRe-attach with: hpctl watch %s --region %s\n", what, state, stack, d.Region)
+	for _, line := range also {
+		fmt.Fprintln(ios.ErrOut, line)
+	}
 	return reported(code)
 }
 

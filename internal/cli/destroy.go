@@ -119,7 +119,8 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 	prog := progress(ios, g)
 	res, err := d.Destroy(ctx, t, opt, prog.Show)
 	if err != nil {
-		return outcome(ctx, ios, g, prog, d, t.StackName, watch.Summary{Stack: t.StackName, Status: res.Status}, err)
+		return outcome(ctx, ios, g, prog, d, t.StackName, watch.Summary{Stack: t.StackName, Status: res.Status}, err,
+			fmt.Sprintf("Or run the destroy again (hpctl destroy %s --region %s): it goes on from where it stopped.", t.StackName, d.Region))
 	}
 	if !res.Succeeded {
 		return reported(ExitCleanup)

@@ -205,3 +205,32 @@ func TestDestroyNeedsAgreementToEmptyABroughtBucket(t *testing.T) {
 		t.Errorf("last line %v", last)
 	}
 }
+
+// Termination protection is reported and lifted only when asked; a
+// destroy that outlasts --timeout exits 3 and leaves CloudFormation going.
+func TestDestroyTerminationProtectionAndTimeout(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{})
+	if code, out, errOut := e.deploy("slurm", "../../examples/slurm-quickstart.yaml"); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := e.c.CloudFormation.UpdateTerminationProtection(e.ctx, &cloudformation.UpdateTerminationProtectionInput{
+		StackName: aws.String("hpctl-slurm-cluster"), EnableTerminationProtection: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := e.hpctl("destroy", "slurm-cluster", "--yes")
+	if code != ExitUsage || !strings.Contains(out, "! termination protection is on") || !strings.Contains(errOut, "--disable-termination-protection") {
+		t.Errorf("protected: exit %d\n%s%s", code, out, errOut)
+	}
+	if err := e.emu.Configure(e.ctx, emulator.Settings{ResourceSeconds: 0.1, ClusterSeconds: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = e.hpctl("destroy", "slurm-cluster", "--yes", "--disable-termination-protection", "--timeout", "1500ms")
+	if code != ExitTimeout || !strings.Contains(out, "lifted the termination protection of hpctl-slurm-cluster") ||
+		!strings.Contains(errOut, "timed out after 1.5s") || !strings.Contains(errOut, "hpctl watch hpctl-slurm-cluster --region us-west-2") {
+		t.Fatalf("timeout: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = e.hpctl("watch", "slurm-cluster")
+	if code != 0 || !strings.Contains(out, "✓ hpctl-slurm-cluster DELETE_COMPLETE") {
+		t.Errorf("watch after the timeout: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -723,3 +723,33 @@ Outputs:
 		}
 	}
 }
+
+// Termination protection, which stock moto cannot set after creation,
+// blocks DeleteStack until it is lifted.
+func TestTerminationProtectionBlocksDelete(t *testing.T) {
+	f := setup(t, Settings{})
+	id := f.create("guarded", netTemplate, cftypes.Parameter{ParameterKey: aws.String("Cidr"), ParameterValue: aws.String("10.9.0.0/16")})
+	f.settle(id)
+	protect := func(on bool) {
+		t.Helper()
+		if _, err := f.c.CloudFormation.UpdateTerminationProtection(f.ctx, &cloudformation.UpdateTerminationProtectionInput{
+			StackName: aws.String("guarded"), EnableTerminationProtection: aws.Bool(on)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	protect(true)
+	if s := f.stack(id); !aws.ToBool(s.EnableTerminationProtection) {
+		t.Error("DescribeStacks does not show the protection")
+	}
+	_, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String("guarded")})
+	if cloud.Code(err) != "ValidationError" || !strings.Contains(err.Error(), "TerminationProtection is enabled") {
+		t.Fatalf("delete of a protected stack: %v", err)
+	}
+	protect(false)
+	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String("guarded")}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusDeleteComplete {
+		t.Errorf("%s", s.StackStatus)
+	}
+}

@@ -11,6 +11,8 @@ answers carry what AWS's do.
   IncludeNestedStacks is set; see update.py), fail with "didn't contain
   changes" when nothing changes, and execute in the background. ClientToken
   and ClientRequestToken make retried requests safe.
+- UpdateTerminationProtection, which moto lacks, sets the flag that
+  DeleteStack then honours.
 - DeleteStack runs in the background too, takes RetainResources (only in
   DELETE_FAILED), and cancels a creation in progress.
 - Stack resource listings report each resource's own status, reason and time;
@@ -127,6 +129,8 @@ def delete_stack(self, name_or_id, retain=(), token=None):
             stack = candidate
     if stack is None:
         return  # deleting what does not exist succeeds, as in AWS
+    if getattr(stack, "enable_termination_protection", False):
+        raise ValidationError(message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled")
     if retain and stack.status != "DELETE_FAILED":
         raise ValidationError(message=f"Invalid operation on stack [{stack.stack_id}]. RetainResources can only be "
                                       "specified when the stack is in the DELETE_FAILED state")
@@ -351,6 +355,14 @@ def r_delete_change_set(self):
     return EmptyResult()
 
 
+def r_update_termination_protection(self):
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    if getattr(stack, "hp_parent", None) is not None:
+        raise ValidationError(message="Termination protection cannot be set on a nested stack; set it on the root stack")
+    stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection", False)
+    return ActionResult({"StackId": stack.stack_id})
+
+
 def r_list_stack_resources(self):
     stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
     recs = [r for r in engine.records(stack).values() if r.status != "DELETE_COMPLETE"]
@@ -407,6 +419,7 @@ def patch():
     r.create_change_set = r_create_change_set
     r.execute_change_set = r_execute_change_set
     r.delete_change_set = r_delete_change_set
+    r.update_termination_protection = r_update_termination_protection
     r.list_stack_resources = r_list_stack_resources
     r.describe_stack_resources = r_describe_stack_resources
     r.describe_stack_resource = r_describe_stack_resource
