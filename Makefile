@@ -29,8 +29,9 @@ bench: ## benchmarks: plan resolution of a 20-group spec; API calls of a watched
 golden: ## rewrite the golden files from the current output
 	$(GO) test ./internal/cli/ -run Golden -update
 
-fuzz: ## fuzz the spec loader for a minute
+fuzz: ## fuzz the spec loader for a minute; what it finds joins the committed corpus
 	$(GO) test ./internal/spec/ -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 5s
+	cp "$$($(GO) env GOCACHE)"/fuzz/github.com/hpctl/hpctl/internal/spec/FuzzLoad/* internal/spec/testdata/fuzz/FuzzLoad/
 
 demo: build ## on a local emulator: deploy the EKS quickstart live, show it, destroy it (no AWS account needed)
 	@set -e; $(GO) build -o bin/hpctl-emu ./cmd/hpctl-emu; \
