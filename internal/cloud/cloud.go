@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -88,6 +91,18 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	if cfg.BaseEndpoint != nil {
+		if err := CheckEndpoint(*cfg.BaseEndpoint); err != nil {
+			return nil, err
+		}
+	}
+	for _, service := range []string{"CLOUDFORMATION", "S3", "SAGEMAKER"} {
+		if u := os.Getenv("AWS_ENDPOINT_URL_" + service); u != "" {
+			if err := CheckEndpoint(u); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if cfg.Region == "" {
 		return nil, ErrNoRegion
 	}
@@ -100,4 +115,24 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 		S3:        s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = customEndpoint }),
 		SageMaker: sagemaker.NewFromConfig(cfg),
 	}, nil
+}
+
+// CheckEndpoint refuses an endpoint that would carry signed requests and
+// template URLs in the clear: plain HTTP is for an emulator on loopback.
+func CheckEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not a URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+		return fmt.Errorf("endpoint %s is plain HTTP to a host that is not loopback: requests and template URLs would travel unencrypted; use https", raw)
+	}
+	return fmt.Errorf("endpoint %s: the scheme must be https (or http on loopback)", raw)
 }

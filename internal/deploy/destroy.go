@@ -162,7 +162,11 @@ func (d *Deployer) deleteCluster(ctx context.Context, t *Target, res *Destroyed,
 	if t.ClusterState.Status != "Deleting" {
 		_, err := d.SM.DeleteCluster(ctx, &sagemaker.DeleteClusterInput{ClusterName: aws.String(t.Cluster)})
 		if err != nil && !cloud.ClusterMissing(err) {
-			return false, fmt.Errorf("delete cluster %s: %w", t.Cluster, err)
+			// A retried DeleteCluster whose first attempt went through finds
+			// the cluster deleting already: that is what was asked.
+			if c, derr := describeCluster(ctx, d.SM, t.Cluster, d.now); derr != nil || (c != nil && c.Status != "Deleting") {
+				return false, fmt.Errorf("delete cluster %s: %w", t.Cluster, err)
+			}
 		}
 	}
 	d.step(emit, "deleting HyperPod cluster %s", t.Cluster)

@@ -116,7 +116,9 @@ func (d *Deployer) EnsureBucket(ctx context.Context, bucket string) (bool, error
 	if d.Region != "us-east-1" {
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(d.Region)}
 	}
-	if _, err := d.S3.CreateBucket(ctx, in); err != nil {
+	// A retried CreateBucket whose first attempt went through answers
+	// BucketAlreadyOwnedByYou: the bucket HeadBucket did not find is ours.
+	if _, err := d.S3.CreateBucket(ctx, in); err != nil && cloud.Code(err) != "BucketAlreadyOwnedByYou" {
 		return false, fmt.Errorf("create bucket %s: %w", bucket, err)
 	}
 	if _, err := d.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(bucket),

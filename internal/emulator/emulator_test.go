@@ -753,3 +753,81 @@ func TestTerminationProtectionBlocksDelete(t *testing.T) {
 		t.Errorf("%s", s.StackStatus)
 	}
 }
+
+// The fault proxy fails calls the ways AWS and networks do, before or
+// after the emulator has done them.
+func TestProxyInjectsFaults(t *testing.T) {
+	emu := ForTest(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		kind string
+		// happened says the call reached the emulator.
+		happened bool
+		check    func(error) bool
+	}{
+		{Throttle, false, func(err error) bool { return cloud.Code(err) == "SlowDown" }},
+		{ServerError, false, func(err error) bool { return cloud.Code(err) == "InternalError" }},
+		{Drop, false, func(err error) bool { return err != nil && cloud.Code(err) == "" }},
+		{DropAfter, true, func(err error) bool { return err != nil && cloud.Code(err) == "" }},
+		{ServerErrorAfter, true, func(err error) bool { return cloud.Code(err) == "InternalError" }},
+	} {
+		proxy, err := NewProxy(emu.URL, &Faults{Rate: 1, Kinds: []string{tc.kind}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := cloud.New(ctx, cloud.Options{Region: Region, Endpoint: proxy.URL, MaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bucket := "fault-" + strings.ReplaceAll(tc.kind, "-", "")
+		_, err = c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
+			CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintUsWest2}})
+		if !tc.check(err) {
+			t.Errorf("%s: %v", tc.kind, err)
+		}
+		inv, ierr := emu.Inventory(ctx, Region)
+		if ierr != nil {
+			t.Fatal(ierr)
+		}
+		if got := slices.Contains(inv["buckets"], bucket); got != tc.happened {
+			t.Errorf("%s: the call reached the emulator: %v, want %v", tc.kind, got, tc.happened)
+		}
+		if proxy.Injected()[tc.kind] != 1 {
+			t.Errorf("%s: injected %v", tc.kind, proxy.Injected())
+		}
+		_ = proxy.Close()
+	}
+	// The JSON and query protocols get their own throttling errors, which
+	// the SDK's retryer knows; with retries a call gets through.
+	proxy, err := NewProxy(emu.URL, &Faults{Rate: 1, Kinds: []string{Throttle}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	c, err := cloud.New(ctx, cloud.Options{Region: Region, Endpoint: proxy.URL, MaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{}); cloud.Code(err) != "Throttling" {
+		t.Errorf("query protocol: %v", err)
+	}
+	if _, err := c.SageMaker.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String("x")}); cloud.Code(err) != "ThrottlingException" {
+		t.Errorf("JSON protocol: %v", err)
+	}
+	flaky, err := NewProxy(emu.URL, &Faults{Rate: 0.5, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer flaky.Close()
+	c, err = cloud.New(ctx, cloud.Options{Region: Region, Endpoint: flaky.URL, Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if _, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{}); err != nil {
+			t.Fatalf("with retries: %v", err)
+		}
+	}
+}

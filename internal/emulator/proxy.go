@@ -2,30 +2,64 @@ package emulator
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
-// Counter is a reverse proxy in front of the emulator that counts every
-// API call by operation: the query protocol's Action (CloudFormation), the
-// JSON protocol's X-Amz-Target (SageMaker), else "S3 METHOD". Point a
-// tool's AWS_ENDPOINT_URL at URL to count what it calls.
-type Counter struct {
+// Proxy stands between a tool and the emulator. It counts every API call
+// by operation (the query protocol's Action, the JSON protocol's
+// X-Amz-Target, else "S3 METHOD") and, when given Faults, makes some calls
+// fail the ways AWS and networks do. Point a tool's AWS_ENDPOINT_URL at URL.
+type Proxy struct {
 	URL    string
 	server *http.Server
-	ln     net.Listener
+	faults *Faults
 	mu     sync.Mutex
+	rng    *rand.Rand
 	counts map[string]int
+	// injected counts the faults by kind.
+	injected map[string]int
 }
 
+// Faults say how often and how calls fail.
+type Faults struct {
+	// Rate is the share of calls that fail (0 to 1).
+	Rate float64
+	// Kinds to choose from, evenly: Throttle (the protocol's throttling
+	// error), ServerError (500), Drop (the connection is reset before the
+	// call reaches the emulator), DropAfter and ServerErrorAfter (the
+	// emulator has done the call; the answer is lost). Empty means all.
+	Kinds []string
+	// Latency is added to every call.
+	Latency time.Duration
+	// Seed makes a run repeatable.
+	Seed uint64
+}
+
+// Fault kinds.
+const (
+	Throttle         = "throttle"
+	ServerError      = "server-error"
+	Drop             = "drop"
+	DropAfter        = "drop-after"
+	ServerErrorAfter = "server-error-after"
+)
+
 // NewCounter starts a counting proxy to target on a free loopback port.
-func NewCounter(target string) (*Counter, error) {
+func NewCounter(target string) (*Proxy, error) { return NewProxy(target, nil) }
+
+// NewProxy starts a proxy to target that counts calls and injects faults
+// (none when faults is nil).
+func NewProxy(target string, faults *Faults) (*Proxy, error) {
 	to, err := url.Parse(target)
 	if err != nil {
 		return nil, err
@@ -34,64 +68,158 @@ func NewCounter(target string) (*Counter, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Counter{URL: "http://" + ln.Addr().String(), ln: ln, counts: map[string]int{}}
-	proxy := httputil.NewSingleHostReverseProxy(to)
-	c.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/hpctl-emu/") && !strings.HasPrefix(r.URL.Path, "/moto-api/") {
-			c.count(operation(r))
+	p := &Proxy{URL: "http://" + ln.Addr().String(), faults: faults, counts: map[string]int{}, injected: map[string]int{}}
+	if faults != nil {
+		if len(faults.Kinds) == 0 {
+			faults.Kinds = []string{Throttle, ServerError, Drop, DropAfter, ServerErrorAfter}
 		}
-		proxy.ServeHTTP(w, r)
+		p.rng = rand.New(rand.NewPCG(faults.Seed, faults.Seed^0x9e3779b97f4a7c15))
+	}
+	proxy := httputil.NewSingleHostReverseProxy(to)
+	p.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/hpctl-emu/") || strings.HasPrefix(r.URL.Path, "/moto-api/") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		op, proto := operation(r)
+		kind := p.count(op)
+		if p.faults != nil && p.faults.Latency > 0 {
+			time.Sleep(p.faults.Latency)
+		}
+		switch kind {
+		case Throttle:
+			fail(w, proto, op, true)
+		case ServerError:
+			fail(w, proto, op, false)
+		case Drop:
+			reset(w)
+		case DropAfter, ServerErrorAfter:
+			proxy.ServeHTTP(discard{header: http.Header{}}, r) // the call happens; its answer is lost
+			if kind == DropAfter {
+				reset(w)
+			} else {
+				fail(w, proto, op, false)
+			}
+		default:
+			proxy.ServeHTTP(w, r)
+		}
 	})}
-	go func() { _ = c.server.Serve(ln) }()
-	return c, nil
+	go func() { _ = p.server.Serve(ln) }()
+	return p, nil
 }
 
-// operation names the API call a request makes.
-func operation(r *http.Request) string {
+// operation names the API call a request makes and its protocol.
+func operation(r *http.Request) (op, proto string) {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		return t[strings.LastIndexByte(t, '.')+1:]
+		return t[strings.LastIndexByte(t, '.')+1:], "json"
 	}
 	if a := r.URL.Query().Get("Action"); a != "" {
-		return a
+		return a, "query"
 	}
 	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
-			return form.Get("Action")
+			return form.Get("Action"), "query"
 		}
 	}
-	return "S3 " + r.Method
+	return "S3 " + r.Method, "s3"
 }
 
-func (c *Counter) count(op string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.counts[op]++
+// count records a call and decides its fault ("" for none).
+func (p *Proxy) count(op string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts[op]++
+	if p.faults == nil || p.rng.Float64() >= p.faults.Rate {
+		return ""
+	}
+	kind := p.faults.Kinds[p.rng.IntN(len(p.faults.Kinds))]
+	p.injected[kind]++
+	return kind
 }
+
+// fail answers with the protocol's throttling error or a 500.
+func fail(w http.ResponseWriter, proto, op string, throttle bool) {
+	status, code, msg := http.StatusInternalServerError, "InternalFailure", "injected by the fault proxy"
+	switch {
+	case throttle && proto == "s3":
+		status, code, msg = http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate."
+	case throttle && proto == "json":
+		status, code, msg = http.StatusBadRequest, "ThrottlingException", "Rate exceeded"
+	case throttle:
+		status, code, msg = http.StatusBadRequest, "Throttling", "Rate exceeded"
+	case proto == "s3":
+		code = "InternalError"
+	}
+	switch proto {
+	case "json":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, msg)
+	case "query":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fault-%s</RequestId></ErrorResponse>`, code, msg, op)
+	default:
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<Error><Code>%s</Code><Message>%s</Message><RequestId>fault</RequestId></Error>`, code, msg)
+	}
+}
+
+// reset drops the connection without an answer, with a TCP reset.
+func reset(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// discard is a response writer that forgets the answer.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
 
 // Counts returns the calls so far by operation.
-func (c *Counter) Counts() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return maps.Clone(c.counts)
+func (p *Proxy) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.counts)
+}
+
+// Injected returns the faults injected so far by kind.
+func (p *Proxy) Injected() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.injected)
 }
 
 // Total is the number of calls so far.
-func (c *Counter) Total() int {
+func (p *Proxy) Total() int {
 	n := 0
-	for _, v := range c.Counts() {
+	for _, v := range p.Counts() {
 		n += v
 	}
 	return n
 }
 
 // Reset forgets the counts.
-func (c *Counter) Reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.counts = map[string]int{}
+func (p *Proxy) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts, p.injected = map[string]int{}, map[string]int{}
 }
 
 // Close stops the proxy.
-func (c *Counter) Close() error { return c.server.Close() }
+func (p *Proxy) Close() error { return p.server.Close() }
