@@ -1,0 +1,124 @@
+// Command bench deploys the same EKS deployment with hpctl, `rain deploy`
+// and `aws cloudformation deploy` on the local emulator, each through a
+// proxy that counts its API calls, and writes bench/results.md: API
+// calls, completion-to-exit latency, CPU, peak memory, and whether each
+// tool showed nested progress and named the cause of an injected failure.
+//
+//	go run ./bench [-runs 5] [-failures 3] [-resource-seconds 0.6] [-out bench/results.md]
+//
+// The deployment is hpctl's stand-in of the hosted EKS main stack with the
+// parameters hpctl plans for examples/eks-quickstart.yaml: 12 nested
+// stacks, every resource taking resource-seconds to create.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/hpctl/hpctl/internal/emulator"
+)
+
+type config struct {
+	runs, failures  int
+	resourceSeconds float64
+	out             string
+	rainVersion     string
+	work            string
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.runs, "runs", 5, "successful deployments per tool (the latency is their median)")
+	flag.IntVar(&c.failures, "failures", 3, "failing deployments per tool")
+	flag.Float64Var(&c.resourceSeconds, "resource-seconds", 0.6, "seconds each resource takes")
+	flag.StringVar(&c.out, "out", "bench/results.md", "where the results go")
+	flag.StringVar(&c.rainVersion, "rain", "v1.24.4", "rain version to install")
+	flag.Parse()
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	ctx := context.Background()
+	work, err := os.MkdirTemp("", "hpctl-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	c.work = work
+
+	tools, in, err := prepareTools(ctx, c)
+	if err != nil {
+		return err
+	}
+	emu, err := emulator.Start(ctx, emulator.Options{})
+	if err != nil {
+		return err
+	}
+	defer emu.Stop()
+
+	var results []*toolResult
+	for _, t := range tools {
+		r := &toolResult{tool: t}
+		for i := 0; i < c.runs; i++ {
+			fmt.Fprintf(os.Stderr, "%s: deployment %d of %d\n", t.name, i+1, c.runs)
+			m, err := deployOnce(ctx, emu, c, in, t, false)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			r.runs = append(r.runs, m)
+		}
+		for i := 0; i < c.failures; i++ {
+			fmt.Fprintf(os.Stderr, "%s: failing deployment %d of %d\n", t.name, i+1, c.failures)
+			m, err := deployOnce(ctx, emu, c, in, t, true)
+			if err != nil {
+				return fmt.Errorf("%s (failure run): %w", t.name, err)
+			}
+			r.failures = append(r.failures, m)
+		}
+		results = append(results, r)
+	}
+	report := render(c, results, time.Now())
+	if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.out, []byte(report), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(report)
+	return nil
+}
+
+// goBuild builds a package into dir, returning the binary's path.
+func goBuild(ctx context.Context, dir, name string, args ...string) (string, error) {
+	bin := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-o", bin}, args...)...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build %s: %w", name, err)
+	}
+	return bin, nil
+}
+
+// installRain installs rain at the given version into dir with go install.
+func installRain(ctx context.Context, dir, version string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "install", "github.com/aws-cloudformation/rain/cmd/rain@"+version)
+	cmd.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("install rain %s: %w", version, err)
+	}
+	bin := filepath.Join(dir, "rain")
+	if _, err := os.Stat(bin); err != nil {
+		return "", errors.New("go install left no rain binary")
+	}
+	return bin, nil
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/deploy"
+	"github.com/hpctl/hpctl/internal/emulator"
+)
+
+// measurement is one run of one tool.
+type measurement struct {
+	exit     int
+	calls    map[string]int
+	total    int
+	duration time.Duration
+	// latency is from the root stack's last event to the tool's exit.
+	latency time.Duration
+	cpu     time.Duration
+	peakKB  int64
+	output  string
+	// nested counts the resources of nested stacks the output names, of all.
+	nested, nestedAll int
+	// cause says the output named the failed resource and its reason.
+	cause bool
+}
+
+// deployOnce resets the emulator, fills the template bucket, and runs one
+// deployment of the tool through a counting proxy.
+func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *inputs, t *tool, fail bool) (*measurement, error) {
+	stack := in.plan.StackName
+	if err := emu.Reset(ctx); err != nil {
+		return nil, err
+	}
+	settings := emulator.Settings{ResourceSeconds: c.resourceSeconds, ClusterSeconds: 3}
+	if fail {
+		settings.Failures = []emulator.Failure{{Stack: stack + "-PrivateSubnetStack-*", LogicalID: failedID, Reason: reason}}
+	}
+	if err := emu.Configure(ctx, settings); err != nil {
+		return nil, err
+	}
+	clients, err := emu.Clients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	files, err := deploy.StandIns()
+	if err != nil {
+		return nil, err
+	}
+	for i := range files {
+		if files[i].Key == mainKey {
+			files[i].Body = in.body // the same template the other tools deploy
+		}
+	}
+	d := &deploy.Deployer{CFN: clients.CloudFormation, S3: clients.S3, SM: clients.SageMaker, Region: clients.Region}
+	if _, err := d.Upload(ctx, bucket, files); err != nil {
+		return nil, err
+	}
+
+	proxy, err := emulator.NewCounter(emu.URL)
+	if err != nil {
+		return nil, err
+	}
+	defer proxy.Close()
+	var out bytes.Buffer
+	cmd := command(ctx, t, stack, proxy.URL)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	runErr := cmd.Run()
+	exited := time.Now()
+	m := &measurement{exit: cmd.ProcessState.ExitCode(), calls: proxy.Counts(), total: proxy.Total(), duration: exited.Sub(start), output: out.String()}
+	if runErr != nil && m.exit < 0 {
+		return nil, fmt.Errorf("run: %w\n%s", runErr, m.output)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.peakKB = ru.Maxrss
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	done, err := lastEvent(ctx, clients, stack)
+	if err != nil {
+		return nil, err
+	}
+	m.latency = exited.Sub(done)
+	if fail {
+		m.cause = strings.Contains(m.output, failedID) && strings.Contains(m.output, "InvalidSubnet.Range")
+	} else if err := countNested(ctx, clients, stack, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// lastEvent is the time of the root stack's last event: its completion.
+func lastEvent(ctx context.Context, c *cloud.Clients, stack string) (time.Time, error) {
+	out, err := c.CloudFormation.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack)})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("events of %s: %w", stack, err)
+	}
+	for _, e := range out.StackEvents {
+		if aws.ToString(e.LogicalResourceId) == stack && !strings.HasSuffix(string(e.ResourceStatus), "_IN_PROGRESS") {
+			return aws.ToTime(e.Timestamp), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s has not finished", stack)
+}
+
+// countNested counts the resources of the nested stacks that the output
+// names: progress a user could follow without a terminal.
+func countNested(ctx context.Context, c *cloud.Clients, stack string, m *measurement) error {
+	root, err := c.CloudFormation.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
+	if err != nil {
+		return err
+	}
+	for _, r := range root.StackResourceSummaries {
+		if aws.ToString(r.ResourceType) != "AWS::CloudFormation::Stack" {
+			continue
+		}
+		child, err := c.CloudFormation.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: r.PhysicalResourceId})
+		if err != nil {
+			return err
+		}
+		for _, cr := range child.StackResourceSummaries {
+			m.nestedAll++
+			if regexp.MustCompile(`\b` + regexp.QuoteMeta(aws.ToString(cr.LogicalResourceId)) + `\b`).MatchString(m.output) {
+				m.nested++
+			}
+		}
+	}
+	return nil
+}

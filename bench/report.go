@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// toolResult is every run of one tool.
+type toolResult struct {
+	tool     *tool
+	runs     []*measurement
+	failures []*measurement
+}
+
+func median[T int | int64 | time.Duration](xs []T) T {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func (r *toolResult) calls() int {
+	var xs []int
+	for _, m := range r.runs {
+		xs = append(xs, m.total)
+	}
+	return median(xs)
+}
+
+func (r *toolResult) latency() time.Duration {
+	var xs []time.Duration
+	for _, m := range r.runs {
+		xs = append(xs, m.latency)
+	}
+	return median(xs)
+}
+
+func (r *toolResult) cpu() time.Duration {
+	var xs []time.Duration
+	for _, m := range r.runs {
+		xs = append(xs, m.cpu)
+	}
+	return median(xs)
+}
+
+func (r *toolResult) peakMB() float64 {
+	var peak int64
+	for _, m := range append(slices.Clone(r.runs), r.failures...) {
+		peak = max(peak, m.peakKB)
+	}
+	return float64(peak) / 1024
+}
+
+func (r *toolResult) duration() time.Duration {
+	var xs []time.Duration
+	for _, m := range r.runs {
+		xs = append(xs, m.duration)
+	}
+	return median(xs)
+}
+
+// topCalls names the operations of the median run, most called first.
+func (r *toolResult) topCalls() string {
+	var med *measurement
+	for _, m := range r.runs {
+		if m.total == r.calls() {
+			med = m
+		}
+	}
+	ops := slices.Collect(maps.Keys(med.calls))
+	sort.Slice(ops, func(i, j int) bool { return med.calls[ops[i]] > med.calls[ops[j]] || (med.calls[ops[i]] == med.calls[ops[j]] && ops[i] < ops[j]) })
+	var parts []string
+	for _, op := range ops[:min(3, len(ops))] {
+		parts = append(parts, fmt.Sprintf("%s %d", op, med.calls[op]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r *toolResult) exits() string {
+	var codes []string
+	for _, m := range r.runs {
+		codes = append(codes, fmt.Sprint(m.exit))
+	}
+	var failed []string
+	for _, m := range r.failures {
+		failed = append(failed, fmt.Sprint(m.exit))
+	}
+	return strings.Join(slices.Compact(codes), "/") + " (failures: " + strings.Join(slices.Compact(failed), "/") + ")"
+}
+
+func (r *toolResult) nested() string {
+	m := r.runs[len(r.runs)/2]
+	return fmt.Sprintf("%d of %d", m.nested, m.nestedAll)
+}
+
+func (r *toolResult) causes() (named, of int) {
+	for _, m := range r.failures {
+		if m.cause {
+			named++
+		}
+	}
+	return named, len(r.failures)
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// render writes the results as Markdown, with the targets of issue "Proof".
+func render(c config, results []*toolResult, at time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# hpctl against rain and the AWS CLI\n\n")
+	fmt.Fprintf(&b, "Written by `make bench` (`go run ./bench`) on %s. One EKS deployment: hpctl's stand-in of the hosted main\n", at.UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "stack with the parameters hpctl plans for `%s` (12 nested stacks), on the local emulator, every\n", example)
+	fmt.Fprintf(&b, "resource taking %.1f s. Each tool deployed it %d times (medians below) and %d times with `%s` in\n", c.resourceSeconds, c.runs, c.failures, failedID)
+	fmt.Fprintf(&b, "`PrivateSubnetStack` failing (`%s`), talking through its own counting proxy. rain %s; the AWS CLI v1 as\n", reason, c.rainVersion)
+	fmt.Fprintf(&b, "installed. Output was not a terminal. The template is the stand-in without its parameter descriptions, so that\n")
+	fmt.Fprintf(&b, "it fits a TemplateBody for the AWS CLI; hpctl reads the same body from the bucket.\n\n")
+	fmt.Fprintf(&b, "| tool | exit | API calls | most called | run | completion → exit | CPU | peak RSS | nested resources named | failed resource and reason named |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		named, of := r.causes()
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %.0f MB | %s | %d of %d |\n", r.tool.name, r.exits(), r.calls(), r.topCalls(),
+			secs(r.duration()), secs(r.latency()), secs(r.cpu()), r.peakMB(), r.nested(), named, of)
+	}
+	hp, rain := find(results, "hpctl"), find(results, "rain deploy")
+	if hp == nil || rain == nil {
+		return b.String()
+	}
+	named, of := hp.causes()
+	check := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**missed**"
+	}
+	fmt.Fprintf(&b, "\nTargets (issue \"Proof\"):\n\n")
+	fmt.Fprintf(&b, "- API calls at most a quarter of rain's: %d against %d (%.0f%%): %s\n", hp.calls(), rain.calls(),
+		100*float64(hp.calls())/float64(rain.calls()), check(4*hp.calls() <= rain.calls()))
+	fmt.Fprintf(&b, "- every nested resource's progress without a terminal: %s: %s\n", hp.nested(), check(hp.runs[0].nested == hp.runs[0].nestedAll))
+	fmt.Fprintf(&b, "- completion to exit within 2 s (median of %d): %s: %s\n", c.runs, secs(hp.latency()), check(hp.latency() <= 2*time.Second))
+	fmt.Fprintf(&b, "- peak memory no higher than rain's: %.0f MB against %.0f MB: %s\n", hp.peakMB(), rain.peakMB(), check(hp.peakMB() <= rain.peakMB()))
+	fmt.Fprintf(&b, "- CPU no higher than rain's: %s against %s: %s\n", secs(hp.cpu()), secs(rain.cpu()), check(hp.cpu() <= rain.cpu()))
+	fmt.Fprintf(&b, "- the failed resource and its real reason in every failure run: %d of %d: %s\n", named, of, check(named == of))
+	return b.String()
+}
+
+func find(results []*toolResult, name string) *toolResult {
+	for _, r := range results {
+		if r.tool.name == name {
+			return r
+		}
+	}
+	return nil
+}
