@@ -71,7 +71,9 @@ func (r *toolResult) topCalls() string {
 		}
 	}
 	ops := slices.Collect(maps.Keys(med.calls))
-	sort.Slice(ops, func(i, j int) bool { return med.calls[ops[i]] > med.calls[ops[j]] || (med.calls[ops[i]] == med.calls[ops[j]] && ops[i] < ops[j]) })
+	sort.Slice(ops, func(i, j int) bool {
+		return med.calls[ops[i]] > med.calls[ops[j]] || (med.calls[ops[i]] == med.calls[ops[j]] && ops[i] < ops[j])
+	})
 	var parts []string
 	for _, op := range ops[:min(3, len(ops))] {
 		parts = append(parts, fmt.Sprintf("%s %d", op, med.calls[op]))

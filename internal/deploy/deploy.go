@@ -376,8 +376,10 @@ func (d *Deployer) Execute(ctx context.Context, prep *Prepared, emit func(watch.
 		return watch.Summary{}, err
 	}
 	cs := prep.ChangeSet
-	if cs == nil || cs.Empty {
-		return Current(prep.Stack), nil
+	if cs == nil || cs.Empty { // only companions had something to do
+		sum := Current(prep.Stack)
+		emit(sum)
+		return sum, nil
 	}
 	after, err := d.newestEvent(ctx, cs.StackID)
 	if err != nil {
