@@ -68,21 +68,19 @@ func run(c config) error {
 	var results []*toolResult
 	for _, t := range tools {
 		r := &toolResult{tool: t}
-		for i := 0; i < c.runs; i++ {
-			fmt.Fprintf(os.Stderr, "%s: deployment %d of %d\n", t.name, i+1, c.runs)
-			m, err := deployOnce(ctx, emu, c, in, t, false)
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
+		for _, set := range []struct {
+			runs *[]*measurement
+			n    int
+			fail bool
+		}{{&r.runs, c.runs, false}, {&r.failures, c.failures, true}} {
+			for i := 0; i < set.n; i++ {
+				fmt.Fprintf(os.Stderr, "%s: deployment %d of %d (failing: %v)\n", t.name, i+1, set.n, set.fail)
+				m, err := deployOnce(ctx, emu, c, in, t, set.fail)
+				if err != nil {
+					return fmt.Errorf("%s: %w", t.name, err)
+				}
+				*set.runs = append(*set.runs, m)
 			}
-			r.runs = append(r.runs, m)
-		}
-		for i := 0; i < c.failures; i++ {
-			fmt.Fprintf(os.Stderr, "%s: failing deployment %d of %d\n", t.name, i+1, c.failures)
-			m, err := deployOnce(ctx, emu, c, in, t, true)
-			if err != nil {
-				return fmt.Errorf("%s (failure run): %w", t.name, err)
-			}
-			r.failures = append(r.failures, m)
 		}
 		results = append(results, r)
 	}

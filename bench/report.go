@@ -16,34 +16,30 @@ type toolResult struct {
 	failures []*measurement
 }
 
-func median[T int | int64 | time.Duration](xs []T) T {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
+// medianOf is the median of a figure over the successful runs.
+func medianOf[T int | time.Duration](runs []*measurement, figure func(*measurement) T) T {
+	xs := make([]T, len(runs))
+	for i, m := range runs {
+		xs[i] = figure(m)
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 func (r *toolResult) calls() int {
-	var xs []int
-	for _, m := range r.runs {
-		xs = append(xs, m.total)
-	}
-	return median(xs)
+	return medianOf(r.runs, func(m *measurement) int { return m.total })
 }
 
 func (r *toolResult) latency() time.Duration {
-	var xs []time.Duration
-	for _, m := range r.runs {
-		xs = append(xs, m.latency)
-	}
-	return median(xs)
+	return medianOf(r.runs, func(m *measurement) time.Duration { return m.latency })
 }
 
 func (r *toolResult) cpu() time.Duration {
-	var xs []time.Duration
-	for _, m := range r.runs {
-		xs = append(xs, m.cpu)
-	}
-	return median(xs)
+	return medianOf(r.runs, func(m *measurement) time.Duration { return m.cpu })
+}
+
+func (r *toolResult) duration() time.Duration {
+	return medianOf(r.runs, func(m *measurement) time.Duration { return m.duration })
 }
 
 func (r *toolResult) peakMB() float64 {
@@ -52,14 +48,6 @@ func (r *toolResult) peakMB() float64 {
 		peak = max(peak, m.peakKB)
 	}
 	return float64(peak) / 1024
-}
-
-func (r *toolResult) duration() time.Duration {
-	var xs []time.Duration
-	for _, m := range r.runs {
-		xs = append(xs, m.duration)
-	}
-	return median(xs)
 }
 
 // topCalls names the operations of the median run, most called first.

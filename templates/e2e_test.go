@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
@@ -63,18 +62,16 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-func (r *rig) bucket(name string) {
-	r.t.Helper()
-	_, err := r.c.S3.CreateBucket(r.ctx, &s3.CreateBucketInput{Bucket: aws.String(name),
-		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintUsWest2}})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-}
+func (r *rig) bucket(name string) { r.put(name, "", "") }
 
+// put makes the bucket if needed and, given a key, puts that object.
 func (r *rig) put(bucket, key, body string) {
 	r.t.Helper()
-	if _, err := r.c.S3.PutObject(r.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+	objects := map[string]string{}
+	if key != "" {
+		objects[key] = body
+	}
+	if err := emulator.Bucket(r.ctx, r.c, bucket, objects); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -183,13 +180,9 @@ func (r *rig) bring(c *spec.Cluster) {
 }
 
 func (r *rig) objects(bucket string) []string {
-	out, err := r.c.S3.ListObjectsV2(r.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	keys, err := emulator.Keys(r.ctx, r.c, bucket)
 	if err != nil {
 		r.t.Fatal(err)
-	}
-	var keys []string
-	for _, o := range out.Contents {
-		keys = append(keys, aws.ToString(o.Key))
 	}
 	return keys
 }

@@ -57,6 +57,9 @@ type Stack struct {
 	// Buckets are the names (with <prefix>) of the S3 buckets the stack
 	// creates: a bucket of that name that already exists fails it.
 	Buckets []string
+	// EmptiesOnDelete is the main-stack parameter naming a bucket whose
+	// every object the stack deletes when it is deleted ("" for none).
+	EmptiesOnDelete string
 }
 
 // Feed is one output a nested stack hands to others through the main stack:

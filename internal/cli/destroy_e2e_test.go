@@ -14,8 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/hpctl/hpctl/internal/emulator"
 )
@@ -32,27 +30,20 @@ func (e *e2e) inventory() emulator.Inventory {
 // bucket makes a bucket of the user's, holding objects.
 func (e *e2e) bucket(name string, keys ...string) {
 	e.t.Helper()
-	if _, err := e.c.S3.CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String(name),
-		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintUsWest2}}); err != nil {
-		e.t.Fatal(err)
-	}
+	objects := map[string]string{}
 	for _, k := range keys {
-		if _, err := e.c.S3.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(name), Key: aws.String(k),
-			Body: strings.NewReader("the user's " + k)}); err != nil {
-			e.t.Fatal(err)
-		}
+		objects[k] = "the user's " + k
+	}
+	if err := emulator.Bucket(e.ctx, e.c, name, objects); err != nil {
+		e.t.Fatal(err)
 	}
 }
 
 func (e *e2e) objects(bucket string) []string {
 	e.t.Helper()
-	out, err := e.c.S3.ListObjectsV2(e.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	keys, err := emulator.Keys(e.ctx, e.c, bucket)
 	if err != nil {
 		e.t.Fatal(err)
-	}
-	var keys []string
-	for _, o := range out.Contents {
-		keys = append(keys, aws.ToString(o.Key))
 	}
 	return keys
 }

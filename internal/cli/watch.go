@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/render"
 	"github.com/hpctl/hpctl/internal/watch"
 )
@@ -22,11 +24,7 @@ func newWatchCmd(ios *IO, g *Globals) *cobra.Command {
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := withTimeout(cmd.Context(), g)
 			defer cancel()
-			d, err := deployer(ctx, ios, g, "")
-			if err != nil {
-				return err
-			}
-			stack, err := stackArg(ctx, d, args[0])
+			d, stack, err := existing(ctx, ios, g, args[0])
 			if err != nil {
 				return err
 			}
@@ -37,6 +35,16 @@ func newWatchCmd(ios *IO, g *Globals) *cobra.Command {
 	}
 }
 
+// existing builds the clients and finds the stack a NAME argument means.
+func existing(ctx context.Context, ios *IO, g *Globals, name string) (*deploy.Deployer, string, error) {
+	d, err := deployer(ctx, ios, g, "")
+	if err != nil {
+		return nil, "", err
+	}
+	stack, err := stackArg(ctx, d, name)
+	return d, stack, err
+}
+
 func newStatusCmd(ios *IO, g *Globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status NAME",
@@ -45,11 +53,7 @@ func newStatusCmd(ios *IO, g *Globals) *cobra.Command {
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := withTimeout(cmd.Context(), g)
 			defer cancel()
-			d, err := deployer(ctx, ios, g, "")
-			if err != nil {
-				return err
-			}
-			stack, err := stackArg(ctx, d, args[0])
+			d, stack, err := existing(ctx, ios, g, args[0])
 			if err != nil {
 				return err
 			}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
@@ -56,6 +58,30 @@ var (
 	_ S3             = (*s3.Client)(nil)
 	_ SageMaker      = (*sagemaker.Client)(nil)
 )
+
+// Outputs are a stack's outputs by key.
+func Outputs(st *cftypes.Stack) map[string]string {
+	return pairs(st.Outputs, func(o cftypes.Output) (string, string) { return aws.ToString(o.OutputKey), aws.ToString(o.OutputValue) })
+}
+
+// Parameters are a stack's parameter values by key.
+func Parameters(st *cftypes.Stack) map[string]string {
+	return pairs(st.Parameters, func(p cftypes.Parameter) (string, string) {
+		return aws.ToString(p.ParameterKey), aws.ToString(p.ParameterValue)
+	})
+}
+
+func pairs[T any](items []T, kv func(T) (string, string)) map[string]string {
+	if len(items) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(items))
+	for _, it := range items {
+		k, v := kv(it)
+		out[k] = v
+	}
+	return out
+}
 
 // Code returns the error code of an AWS API error ("" for other errors).
 func Code(err error) string {

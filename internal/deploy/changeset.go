@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/hpctl/hpctl/internal/cloud"
 )
 
 // ChangeSet is a change set as a person reviews it: the parameters that
@@ -147,10 +149,7 @@ func (d *Deployer) changes(ctx context.Context, id string, first *cloudformation
 // paramChanges compares the parameters a stack has with those an update
 // gives it: sent values, and template defaults for what is not sent.
 func paramChanges(st *cftypes.Stack, sent map[string]string, declared []cftypes.ParameterDeclaration) []ParamChange {
-	old := map[string]string{}
-	for _, p := range st.Parameters {
-		old[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
-	}
+	old := cloud.Parameters(st)
 	var out []ParamChange
 	for _, decl := range declared {
 		name := aws.ToString(decl.ParameterKey)

@@ -9,6 +9,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/hpctl/hpctl/internal/catalog"
+	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/watch"
 )
 
@@ -43,7 +44,7 @@ func (d *Deployer) companions(ctx context.Context, req Request, prep *Prepared, 
 		case InProgress, Stuck:
 			return &Refusal{Reason: "companion " + why, Hint: "wait for it (hpctl watch " + c.StackName + "), then deploy again"}
 		case Dead:
-			if owner := Owner(st, req.Plan); owner != "" || !req.ReplaceFailed {
+			if owner := Owner(st, req.Plan.Cluster, req.Plan.Orchestrator); owner != "" || !req.ReplaceFailed {
 				return &Refusal{Reason: "companion " + why, Problems: nonEmpty(owner), Hint: "--replace-failed deletes a stack of hpctl's and deploys it again"}
 			}
 			if err := d.replace(ctx, st, emit); err != nil {
@@ -51,7 +52,7 @@ func (d *Deployer) companions(ctx context.Context, req Request, prep *Prepared, 
 			}
 			st = nil
 		case Deployed:
-			if owner := Owner(st, req.Plan); owner != "" && !req.Adopt {
+			if owner := Owner(st, req.Plan.Cluster, req.Plan.Orchestrator); owner != "" && !req.Adopt {
 				return &Refusal{Reason: "companion " + why, Problems: []string{owner}, Hint: "--adopt updates it anyway"}
 			}
 		}
@@ -122,12 +123,6 @@ func (d *Deployer) deployCompanions(ctx context.Context, prep *Prepared, emit fu
 
 // Current is the summary of a stack a deploy did not change.
 func Current(st *cftypes.Stack) watch.Summary {
-	sum := watch.Summary{Stack: aws.ToString(st.StackName), StackID: aws.ToString(st.StackId), Status: string(st.StackStatus), Succeeded: true}
-	for _, o := range st.Outputs {
-		if sum.Outputs == nil {
-			sum.Outputs = map[string]string{}
-		}
-		sum.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
-	return sum
+	return watch.Summary{Stack: aws.ToString(st.StackName), StackID: aws.ToString(st.StackId), Status: string(st.StackStatus),
+		Succeeded: true, Outputs: cloud.Outputs(st)}
 }

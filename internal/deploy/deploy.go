@@ -202,7 +202,7 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 		if cause := d.lastCause(ctx, st); cause != "" {
 			why += "\nIt failed on " + cause
 		}
-		if owner := Owner(st, p); owner != "" {
+		if owner := Owner(st, p.Cluster, p.Orchestrator); owner != "" {
 			return nil, &Refusal{Reason: why, Problems: []string{owner}, Hint: "hpctl replaces only its own stacks; delete it yourself or choose another metadata.stackName"}
 		}
 		if !req.ReplaceFailed {
@@ -213,7 +213,7 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 		}
 		prep.Situation, prep.Stack = Absent, nil
 	case Deployed:
-		if owner := Owner(st, p); owner != "" && !req.Adopt {
+		if owner := Owner(st, p.Cluster, p.Orchestrator); owner != "" && !req.Adopt {
 			return nil, &Refusal{Reason: why, Problems: []string{owner}, Hint: "--adopt updates it anyway, adding hpctl's ownership tags"}
 		}
 	}
@@ -437,10 +437,7 @@ func (d *Deployer) Attach(ctx context.Context, name string, emit func(watch.Upda
 
 // clusterOf is the HyperPod cluster a main stack makes ("" for none).
 func clusterOf(st *cftypes.Stack) string {
-	params := map[string]string{}
-	for _, p := range st.Parameters {
-		params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
-	}
+	params := cloud.Parameters(st)
 	if params["CreateHyperPodClusterStack"] == "false" {
 		return ""
 	}

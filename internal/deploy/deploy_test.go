@@ -70,7 +70,7 @@ func TestOwner(t *testing.T) {
 		{[]string{plan.TagCluster, "other"}, `belongs to hpctl cluster "other"`},
 		{[]string{plan.TagCluster, "ml", plan.TagOrchestrator, "slurm"}, "is a slurm deployment"},
 	} {
-		got := Owner(stack("CREATE_COMPLETE", "", tc.tags...), p)
+		got := Owner(stack("CREATE_COMPLETE", "", tc.tags...), p.Cluster, p.Orchestrator)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%v: %q, want %q", tc.tags, got, tc.want)
 		}

@@ -60,8 +60,9 @@ func Classify(st *cftypes.Stack) (Situation, string) {
 }
 
 // Owner says whom a stack belongs to by hpctl's ownership tags: "" when the
-// tags name this cluster, else a sentence saying whose it is.
-func Owner(st *cftypes.Stack, p *plan.Plan) string {
+// tags name this cluster (and orchestrator, when tagged), else a sentence
+// saying whose it is.
+func Owner(st *cftypes.Stack, cluster, orchestrator string) string {
 	tags := map[string]string{}
 	for _, t := range st.Tags {
 		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -70,10 +71,10 @@ func Owner(st *cftypes.Stack, p *plan.Plan) string {
 	switch owner, ok := tags[plan.TagCluster]; {
 	case !ok:
 		return fmt.Sprintf("stack %s was not made by hpctl (it has no %s tag)", name, plan.TagCluster)
-	case owner != p.Cluster:
-		return fmt.Sprintf("stack %s belongs to hpctl cluster %q, not %q", name, owner, p.Cluster)
-	case tags[plan.TagOrchestrator] != "" && tags[plan.TagOrchestrator] != p.Orchestrator:
-		return fmt.Sprintf("stack %s is a %s deployment, not %s", name, tags[plan.TagOrchestrator], p.Orchestrator)
+	case owner != cluster:
+		return fmt.Sprintf("stack %s belongs to hpctl cluster %q, not %q", name, owner, cluster)
+	case tags[plan.TagOrchestrator] != "" && tags[plan.TagOrchestrator] != orchestrator:
+		return fmt.Sprintf("stack %s is a %s deployment, not %s", name, tags[plan.TagOrchestrator], orchestrator)
 	}
 	return ""
 }

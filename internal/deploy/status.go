@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/hpctl/hpctl/internal/cloud"
@@ -55,82 +54,67 @@ func (d *Deployer) Status(ctx context.Context, name string) (*Status, error) {
 		return nil, &Refusal{Reason: fmt.Sprintf("no stack %s in %s", name, d.Region)}
 	}
 	s := &Status{Stack: aws.ToString(st.StackName), StackID: aws.ToString(st.StackId), Status: string(st.StackStatus),
-		Reason: aws.ToString(st.StackStatusReason), Updated: aws.ToTime(st.CreationTime)}
+		Reason: aws.ToString(st.StackStatusReason), Updated: aws.ToTime(st.CreationTime), Outputs: cloud.Outputs(st)}
 	if st.LastUpdatedTime != nil {
 		s.Updated = *st.LastUpdatedTime
 	}
-	for _, o := range st.Outputs {
-		if s.Outputs == nil {
-			s.Outputs = map[string]string{}
-		}
-		s.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
-	if err := d.tree(ctx, s, s.StackID, s.Stack, s.Status); err != nil {
+	t := &Target{StackName: s.Stack, StackID: s.StackID}
+	if err := d.walk(ctx, t, s.StackID, s.Stack); err != nil {
 		return nil, err
 	}
+	s.Stacks = tree(t, s.Status)
 	if cluster := clusterOf(st); cluster != "" && !strings.HasPrefix(s.Status, "DELETE") {
-		if err := d.cluster(ctx, s, cluster); err != nil {
+		if s.Cluster, err = describeCluster(ctx, d.SM, cluster, d.now); err != nil {
 			return nil, err
+		}
+		if s.Cluster != nil {
+			if s.Nodes, err = d.nodes(ctx, cluster); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return s, nil
 }
 
-// tree adds a stack and its nested stacks, depth first.
-func (d *Deployer) tree(ctx context.Context, s *Status, id, path, status string) error {
-	node := StackStatus{Path: path, Status: status}
-	type child struct{ id, path, status string }
-	var children []child
-	p := cloudformation.NewListStackResourcesPaginator(d.CFN, &cloudformation.ListStackResourcesInput{StackName: aws.String(id)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list the resources of %s: %w", path, err)
-		}
-		for _, r := range page.StackResourceSummaries {
-			logical, typ := aws.ToString(r.LogicalResourceId), aws.ToString(r.ResourceType)
-			if logical == "" {
-				continue
-			}
-			node.Resources++
-			if strings.HasSuffix(string(r.ResourceStatus), "_FAILED") {
-				node.Problems = append(node.Problems, fmt.Sprintf("%s/%s (%s): %s", path, logical, typ, aws.ToString(r.ResourceStatusReason)))
-			}
-			if physical := aws.ToString(r.PhysicalResourceId); typ == "AWS::CloudFormation::Stack" && physical != "" {
-				children = append(children, child{physical, path + "/" + logical, string(r.ResourceStatus)})
-			}
+// tree lays the walked resources out as stacks, depth first, each with its
+// resource count and failures; a nested stack's status is its resource's.
+func tree(t *Target, rootStatus string) []StackStatus {
+	nodes := map[string]*StackStatus{t.StackName: {Path: t.StackName, Status: rootStatus}}
+	children := map[string][]string{}
+	for _, r := range t.resources {
+		if r.typ == stackType && strings.HasPrefix(r.physicalID, "arn:") {
+			path := r.path + "/" + r.logicalID
+			nodes[path] = &StackStatus{Path: path, Status: r.status}
+			children[r.path] = append(children[r.path], path)
 		}
 	}
-	s.Stacks = append(s.Stacks, node)
-	for _, c := range children {
-		if err := d.tree(ctx, s, c.id, c.path, c.status); err != nil {
-			return err
+	for _, r := range t.resources {
+		n := nodes[r.path]
+		n.Resources++
+		if strings.HasSuffix(r.status, "_FAILED") {
+			n.Problems = append(n.Problems, fmt.Sprintf("%s/%s (%s): %s", r.path, r.logicalID, r.typ, r.reason))
 		}
 	}
-	return nil
+	var out []StackStatus
+	var visit func(string)
+	visit = func(path string) {
+		out = append(out, *nodes[path])
+		for _, c := range children[path] {
+			visit(c)
+		}
+	}
+	visit(t.StackName)
+	return out
 }
 
-// cluster adds the HyperPod cluster and its nodes.
-func (d *Deployer) cluster(ctx context.Context, s *Status, name string) error {
-	out, err := d.SM.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String(name)})
-	if cloud.ClusterMissing(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("describe cluster %s: %w", name, err)
-	}
-	c := &watch.Cluster{Time: d.now(), Name: aws.ToString(out.ClusterName), Status: string(out.ClusterStatus),
-		FailureMessage: aws.ToString(out.FailureMessage)}
-	for _, g := range out.InstanceGroups {
-		c.Groups = append(c.Groups, watch.GroupState{Name: aws.ToString(g.InstanceGroupName), Type: string(g.InstanceType),
-			Status: string(g.Status), Current: aws.ToInt32(g.CurrentCount), Target: aws.ToInt32(g.TargetCount)})
-	}
-	s.Cluster = c
-	p := sagemaker.NewListClusterNodesPaginator(d.SM, &sagemaker.ListClusterNodesInput{ClusterName: aws.String(name)})
+// nodes lists the instances of a cluster.
+func (d *Deployer) nodes(ctx context.Context, cluster string) ([]Node, error) {
+	var out []Node
+	p := sagemaker.NewListClusterNodesPaginator(d.SM, &sagemaker.ListClusterNodesInput{ClusterName: aws.String(cluster)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("list the nodes of %s: %w", name, err)
+			return nil, fmt.Errorf("list the nodes of %s: %w", cluster, err)
 		}
 		for _, n := range page.ClusterNodeSummaries {
 			node := Node{ID: aws.ToString(n.InstanceId), Group: aws.ToString(n.InstanceGroupName), Type: string(n.InstanceType),
@@ -138,8 +122,8 @@ func (d *Deployer) cluster(ctx context.Context, s *Status, name string) error {
 			if n.InstanceStatus != nil {
 				node.Status = string(n.InstanceStatus.Status)
 			}
-			s.Nodes = append(s.Nodes, node)
+			out = append(out, node)
 		}
 	}
-	return nil
+	return out, nil
 }

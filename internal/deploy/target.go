@@ -74,7 +74,7 @@ type Leftover struct {
 
 // resourceRef is one resource of the stack tree.
 type resourceRef struct {
-	stackID, path, logicalID, typ, physicalID, status string
+	stackID, path, logicalID, typ, physicalID, status, reason string
 }
 
 // Gone reports a target with nothing left to destroy.
@@ -95,8 +95,8 @@ func (d *Deployer) Find(ctx context.Context, stackName, cluster string) (*Target
 	if st != nil {
 		t.Stack, t.StackID, t.Status = st, aws.ToString(st.StackId), string(st.StackStatus)
 		t.Protected = aws.ToBool(st.EnableTerminationProtection)
-		for _, p := range st.Parameters {
-			params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+		if p := cloud.Parameters(st); p != nil {
+			params = p
 		}
 		t.Orchestrator = orchestratorOf(st, params)
 		t.Owner = ownerOf(st, params, cluster)
@@ -137,7 +137,7 @@ func ownerOf(st *cftypes.Stack, params map[string]string, cluster string) string
 	if cluster == "" {
 		cluster = params["HyperPodClusterName"]
 	}
-	return Owner(st, &plan.Plan{Cluster: cluster, Orchestrator: orchestratorOf(st, params)})
+	return Owner(st, cluster, orchestratorOf(st, params))
 }
 
 // walk lists every resource of a stack and its nested stacks.
@@ -151,7 +151,7 @@ func (d *Deployer) walk(ctx context.Context, t *Target, id, path string) error {
 		}
 		for _, r := range page.StackResourceSummaries {
 			ref := resourceRef{stackID: id, path: path, logicalID: aws.ToString(r.LogicalResourceId), typ: aws.ToString(r.ResourceType),
-				physicalID: aws.ToString(r.PhysicalResourceId), status: string(r.ResourceStatus)}
+				physicalID: aws.ToString(r.PhysicalResourceId), status: string(r.ResourceStatus), reason: aws.ToString(r.ResourceStatusReason)}
 			if ref.logicalID == "" || ref.status == "DELETE_COMPLETE" {
 				continue
 			}
@@ -238,13 +238,7 @@ func describeCluster(ctx context.Context, sm cloud.SageMaker, name string, now f
 	if err != nil {
 		return nil, fmt.Errorf("describe cluster %s: %w", name, err)
 	}
-	c := &watch.Cluster{Time: now(), Name: aws.ToString(out.ClusterName), Status: string(out.ClusterStatus),
-		FailureMessage: aws.ToString(out.FailureMessage)}
-	for _, g := range out.InstanceGroups {
-		c.Groups = append(c.Groups, watch.GroupState{Name: aws.ToString(g.InstanceGroupName), Type: string(g.InstanceType),
-			Status: string(g.Status), Current: aws.ToInt32(g.CurrentCount), Target: aws.ToInt32(g.TargetCount)})
-	}
-	return c, nil
+	return watch.ClusterOf(out, now()), nil
 }
 
 // findBuckets sorts the buckets the stacks made: those CloudFormation will
@@ -323,7 +317,7 @@ func (d *Deployer) findCompanions(ctx context.Context, t *Target, params map[str
 		if st == nil || st.StackStatus == cftypes.StackStatusDeleteComplete {
 			continue
 		}
-		if !c.madeByTree && Owner(st, &plan.Plan{Cluster: ownerCluster(t, params), Orchestrator: t.Orchestrator}) != "" {
+		if !c.madeByTree && Owner(st, ownerCluster(t, params), t.Orchestrator) != "" {
 			continue // a stack of that name that is not this deployment's
 		}
 		c.Stack = st
@@ -344,16 +338,27 @@ func ownerCluster(t *Target, params map[string]string) string {
 }
 
 // hazards are what the hosted templates do on delete to what the user
-// brought: the Slurm lifecycle-script stack empties the bucket it used.
+// brought: a stack the catalog says empties a bucket (the Slurm
+// lifecycle-script stack) when that bucket is not one the deployment made.
 func hazards(t *Target, params map[string]string) []Hazard {
-	if t.Orchestrator != "slurm" || params["CreateS3BucketStack"] != "false" || params["CreateLifeCycleScriptStack"] == "false" {
+	cat, err := catalog.For(t.Orchestrator)
+	if err != nil {
 		return nil
 	}
-	b := params["S3BucketName"]
-	if b == "" {
-		return nil
+	var out []Hazard
+	for _, s := range cat.Stacks {
+		b := params[s.EmptiesOnDelete]
+		if s.EmptiesOnDelete == "" || b == "" || slices.Contains(t.Buckets, b) || !t.hasNested(s.LogicalIDs) {
+			continue
+		}
+		out = append(out, Hazard{Bucket: b, Message: fmt.Sprintf("%s deletes every object in your bucket %s when it is deleted", s.Name, b)})
 	}
-	return []Hazard{{Bucket: b, Message: fmt.Sprintf("the Slurm lifecycle-script stack deletes every object in your bucket %s when it is deleted", b)}}
+	return out
+}
+
+// hasNested reports whether one of these logical IDs is a stack of the tree.
+func (t *Target) hasNested(ids []string) bool {
+	return slices.ContainsFunc(t.resources, func(r resourceRef) bool { return r.typ == stackType && slices.Contains(ids, r.logicalID) })
 }
 
 // knownLeftovers are what the hosted templates leave behind, by the

@@ -101,13 +101,7 @@ func setup(t *testing.T, s Settings) *fixture {
 
 func (f *fixture) put(bucket, key, body string) {
 	f.t.Helper()
-	_, err := f.c.S3.CreateBucket(f.ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
-		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintUsWest2}})
-	var owned *s3types.BucketAlreadyOwnedByYou
-	if err != nil && !errors.As(err, &owned) {
-		f.t.Fatal(err)
-	}
-	if _, err := f.c.S3.PutObject(f.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+	if err := Bucket(f.ctx, f.c, bucket, map[string]string{key: body}); err != nil {
 		f.t.Fatal(err)
 	}
 }

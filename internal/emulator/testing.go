@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/hpctl/hpctl/internal/cloud"
 )
@@ -97,3 +101,33 @@ Outputs:
   Tables: {Value: !Join [",", [!Ref TableA, !Ref TableB]]}
   Group: {Value: !GetAtt Group.GroupId}
 `
+
+// Bucket makes a bucket in the test region, if it is not there yet, and
+// puts the objects (key → body) into it.
+func Bucket(ctx context.Context, c *cloud.Clients, name string, objects map[string]string) error {
+	_, err := c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(Region)}})
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if err != nil && !errors.As(err, &owned) {
+		return fmt.Errorf("create bucket %s: %w", name, err)
+	}
+	for key, body := range objects {
+		if _, err := c.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(name), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+			return fmt.Errorf("put s3://%s/%s: %w", name, key, err)
+		}
+	}
+	return nil
+}
+
+// Keys lists a bucket's object keys, in order.
+func Keys(ctx context.Context, c *cloud.Clients, bucket string) ([]string, error) {
+	out, err := c.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil {
+		return nil, fmt.Errorf("list s3://%s: %w", bucket, err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys, nil
+}

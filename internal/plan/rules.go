@@ -122,10 +122,11 @@ func (r *resolver) lifecycle(created func(string) bool) {
 		r.errf("storage.lifecycleScripts", "the new bucket would be empty, yet the cluster runs on_create.sh from it; keep lifecycleScripts on, or bring a bucket that holds the script")
 	}
 	if b.Name != "" && created("LifeCycleScriptStack") {
-		switch c.Orchestrator {
-		case spec.Slurm:
+		s, _ := r.cat.Stack("LifeCycleScriptStack")
+		switch {
+		case s.EmptiesOnDelete != "":
 			r.warnf("storage.bucket.name", "LifeCycleScriptStack copies the scripts into %s, and deleting it (hpctl destroy) deletes every object in that bucket, not only the scripts", b.Name)
-		case spec.EKS:
+		case c.Orchestrator == spec.EKS:
 			r.warnf("storage.bucket.name", "LifeCycleScriptStack writes on_create.sh at the root of %s, replacing an object of that name, and deletes it with the stack", b.Name)
 			if b.OnCreatePath != "" && b.OnCreatePath != "on_create.sh" {
 				r.warnf("storage.bucket.onCreatePath", "the cluster runs %s, but LifeCycleScriptStack uploads on_create.sh", b.OnCreatePath)

@@ -74,7 +74,7 @@ func (w *Watcher) operationFailures(ctx context.Context) []Cause {
 			}
 		case e.HookStatus == cftypes.HookStatusHookCompleteFailed || e.HookStatus == cftypes.HookStatusHookFailed:
 			c.Path, c.Reason, c.Status = path+"/"+aws.ToString(e.LogicalResourceId), "hook "+aws.ToString(e.HookType)+": "+aws.ToString(e.HookStatusReason), string(e.HookStatus)
-		case strings.HasSuffix(string(e.ResourceStatus), "_FAILED") && !wrapper(aws.ToString(e.ResourceStatusReason)):
+		case strings.HasSuffix(string(e.ResourceStatus), "_FAILED") && !PointsElsewhere(aws.ToString(e.ResourceStatusReason)):
 			c.Path, c.Reason = path+"/"+aws.ToString(e.LogicalResourceId), aws.ToString(e.ResourceStatusReason)
 			if aws.ToString(e.LogicalResourceId) == w.root.name {
 				c.Path = path

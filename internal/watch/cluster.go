@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
@@ -21,17 +22,23 @@ func (w *Watcher) describeCluster(ctx context.Context) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Time: w.opt.Now(), Name: aws.ToString(out.ClusterName), Status: string(out.ClusterStatus),
-		FailureMessage: aws.ToString(out.FailureMessage)}
-	for _, g := range out.InstanceGroups {
-		c.Groups = append(c.Groups, GroupState{Name: aws.ToString(g.InstanceGroupName), Type: string(g.InstanceType),
-			Status: string(g.Status), Current: aws.ToInt32(g.CurrentCount), Target: aws.ToInt32(g.TargetCount)})
-	}
+	c := ClusterOf(out, w.opt.Now())
 	if w.cluster == nil || !sameCluster(*w.cluster, *c) {
 		w.emit(*c)
 	}
 	w.cluster = c
 	return c, nil
+}
+
+// ClusterOf is a DescribeCluster answer as hpctl shows it.
+func ClusterOf(out *sagemaker.DescribeClusterOutput, at time.Time) *Cluster {
+	c := &Cluster{Time: at, Name: aws.ToString(out.ClusterName), Status: string(out.ClusterStatus),
+		FailureMessage: aws.ToString(out.FailureMessage)}
+	for _, g := range out.InstanceGroups {
+		c.Groups = append(c.Groups, GroupState{Name: aws.ToString(g.InstanceGroupName), Type: string(g.InstanceType),
+			Status: string(g.Status), Current: aws.ToInt32(g.CurrentCount), Target: aws.ToInt32(g.TargetCount)})
+	}
+	return c
 }
 
 func sameCluster(a, b Cluster) bool {

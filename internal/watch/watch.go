@@ -249,7 +249,7 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 	case ev.ResourceType == "AWS::SageMaker::Cluster" && strings.HasSuffix(ev.Status, "_IN_PROGRESS"):
 		w.clusterStarted = true
 	}
-	if strings.HasSuffix(ev.Status, "_FAILED") && !wrapper(ev.Reason) {
+	if strings.HasSuffix(ev.Status, "_FAILED") && !PointsElsewhere(ev.Reason) {
 		w.failures = append(w.failures, Cause{Time: ev.Time, Path: ev.Path, ResourceType: ev.ResourceType, Status: ev.Status, Reason: ev.Reason})
 	}
 	w.pending = append(w.pending, ev)
@@ -271,9 +271,7 @@ func (w *Watcher) follow(parent *tracked, ev Event) {
 
 // PointsElsewhere reports a failure reason that only points at a failure
 // elsewhere (a nested stack's, a cancelled sibling's): not a root cause.
-func PointsElsewhere(reason string) bool { return wrapper(reason) }
-
-func wrapper(reason string) bool {
+func PointsElsewhere(reason string) bool {
 	for _, w := range []string{"Embedded stack ", "Resource creation cancelled", "Resource update cancelled",
 		"The following resource(s) failed to", "Stack operation failed"} {
 		if strings.HasPrefix(reason, w) {
@@ -328,12 +326,7 @@ func (w *Watcher) finish(ctx context.Context) (Summary, error) {
 	if err == nil && len(out.Stacks) > 0 {
 		st := out.Stacks[0]
 		s.Status, reason = string(st.StackStatus), aws.ToString(st.StackStatusReason)
-		for _, o := range st.Outputs {
-			if s.Outputs == nil {
-				s.Outputs = map[string]string{}
-			}
-			s.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-		}
+		s.Outputs = cloud.Outputs(&st)
 	}
 	s.Succeeded = w.succeeded(s.Status)
 	if s.Succeeded && w.opt.Cluster != "" && w.sm != nil {
