@@ -7,7 +7,7 @@ import (
 )
 
 // Describe renders a named condition for people, the way a plan explains
-// it: "CreateVPCStack = true", "TieredKVCacheConfig != ''", "the region is
+// it: "CreateVPCStack = true", "Prefix != (empty)", "the region is
 // in AMPRegionMapping".
 func (t *Template) Describe(name string) string {
 	if name == "" {
