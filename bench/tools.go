@@ -61,7 +61,11 @@ func prepareInputs(dir string) (*inputs, error) {
 	if ds.HasErrors() {
 		return nil, fmt.Errorf("%s: %v", example, ds.Errors())
 	}
-	p, pd := plan.Resolve(c, plan.Options{Region: emulator.Region})
+	main, err := templates.Main("eks")
+	if err != nil {
+		return nil, err
+	}
+	p, pd := plan.Resolve(c, plan.Options{Region: emulator.Region, Main: main})
 	if pd.HasErrors() {
 		return nil, fmt.Errorf("plan: %v", pd.Errors())
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/hpctl/hpctl/internal/emulator"
 	"github.com/hpctl/hpctl/internal/plan"
 	"github.com/hpctl/hpctl/internal/spec"
+	"github.com/hpctl/hpctl/internal/template"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.Main(m)) }
@@ -60,6 +61,16 @@ func newRig(t *testing.T) *rig {
 		r.put(standInBucket, o.Key, string(o.Body))
 	}
 	return r
+}
+
+// mustMain is the stand-in main stack the rig deploys.
+func mustMain(t *testing.T, orchestrator string) *template.Main {
+	t.Helper()
+	m, err := Main(orchestrator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func (r *rig) bucket(name string) { r.put(name, "", "") }
@@ -205,7 +216,7 @@ func TestExamplesDeployAndDeleteOnTheEmulator(t *testing.T) {
 			}
 			r.bring(c)
 			c.Templates = spec.Templates{Bucket: standInBucket}
-			p, ds := plan.Resolve(c, plan.Options{Region: emulator.Region})
+			p, ds := plan.Resolve(c, plan.Options{Region: emulator.Region, Main: mustMain(t, string(c.Orchestrator))})
 			if ds.HasErrors() {
 				t.Fatal(ds.Errors())
 			}
@@ -364,7 +375,7 @@ func TestInjectedFailureRollsBackTheStandIns(t *testing.T) {
 	data, _ := os.ReadFile("../examples/eks-quickstart.yaml")
 	c, _ := spec.Load("eks-quickstart.yaml", data)
 	c.Templates = spec.Templates{Bucket: standInBucket}
-	p, ds := plan.Resolve(c, plan.Options{Region: emulator.Region})
+	p, ds := plan.Resolve(c, plan.Options{Region: emulator.Region, Main: mustMain(t, string(c.Orchestrator))})
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}

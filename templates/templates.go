@@ -13,6 +13,7 @@ import (
 	"sort"
 
 	"github.com/hpctl/hpctl/internal/catalog"
+	"github.com/hpctl/hpctl/internal/template"
 )
 
 //go:embed eks/*.yaml slurm/*.yaml
@@ -51,4 +52,55 @@ func Objects() ([]Object, error) {
 // Read returns one stand-in by orchestrator and file name.
 func Read(orchestrator, file string) ([]byte, error) {
 	return files.ReadFile(orchestrator + "/" + file)
+}
+
+// Main is hpctl's embedded copy of the newest hosted main stack of an
+// orchestrator, parsed: its stand-in declares exactly the hosted parameters,
+// conditions, nested stacks and their wiring, so a plan made from it is the
+// plan of the hosted template hpctl knows. It stands in when the live
+// template cannot be read.
+func Main(orchestrator string) (*template.Main, error) {
+	cat, err := catalog.For(orchestrator)
+	if err != nil {
+		return nil, err
+	}
+	body, err := Read(orchestrator, cat.MainTemplate)
+	if err != nil {
+		return nil, err
+	}
+	t, err := template.Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("the embedded %s main template: %w", orchestrator, err)
+	}
+	return &template.Main{Template: t, Origin: template.Origin{URL: EmbeddedLabel(cat), Read: "embedded",
+		SHA256: template.Digest(body), Parameters: len(t.Parameters), NestedStacks: len(t.NestedStacks())}}, nil
+}
+
+// Fallback is the embedded copy of an orchestrator's main stack, for a plan
+// whose live template cannot be read.
+func Fallback(orchestrator string) (*template.Fallback, error) {
+	cat, err := catalog.For(orchestrator)
+	if err != nil {
+		return nil, err
+	}
+	body, err := Read(orchestrator, cat.MainTemplate)
+	if err != nil {
+		return nil, err
+	}
+	return &template.Fallback{Body: body, Label: EmbeddedLabel(cat)}, nil
+}
+
+// EmbeddedLabel names hpctl's embedded copy of a main stack for people.
+func EmbeddedLabel(cat *catalog.Orchestration) string {
+	return "hpctl's embedded copy of " + cat.MainTemplate + " (" + cat.Version + ")"
+}
+
+// Store is every stand-in as a template store, keyed like the hosted bucket.
+func Store() *template.Files {
+	objs, _ := Objects() // embedded at build time: it cannot fail once a test has read it
+	files := &template.Files{Label: "hpctl's stand-ins", ReadAs: "embedded", Objects: map[string][]byte{}}
+	for _, o := range objs {
+		files.Objects[o.Key] = o.Body
+	}
+	return files
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/hpctl/hpctl/internal/catalog"
 )
 
-type template struct {
+type rawTemplate struct {
 	Parameters map[string]map[string]any            `yaml:"Parameters"`
 	Mappings   map[string]map[string]map[string]any `yaml:"Mappings"`
 	Conditions map[string]any                       `yaml:"Conditions"`
@@ -22,13 +22,13 @@ type template struct {
 	Outputs    map[string]map[string]any            `yaml:"Outputs"`
 }
 
-func load(t *testing.T, orchestrator, file string) template {
+func load(t *testing.T, orchestrator, file string) rawTemplate {
 	t.Helper()
 	body, err := Read(orchestrator, file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tpl template
+	var tpl rawTemplate
 	if err := yaml.Unmarshal(body, &tpl); err != nil {
 		t.Fatalf("%s/%s: %v", orchestrator, file, err)
 	}
@@ -211,7 +211,7 @@ func TestConditionsAgreeWithTheCatalog(t *testing.T) {
 
 // evalCondition evaluates a template condition the way CloudFormation does,
 // for the intrinsic functions conditions may use.
-func evalCondition(tpl template, name string, param func(string) string, region string) bool {
+func evalCondition(tpl rawTemplate, name string, param func(string) string, region string) bool {
 	var value func(any) string
 	value = func(x any) string {
 		switch v := x.(type) {

@@ -33,8 +33,10 @@ type Stack struct {
 	// LogicalIDs are the main-template resources this entry stands for.
 	LogicalIDs []string
 	Kind       Kind
-	// Host holds an Inside stack's resources.
-	Host string
+	// Host holds an Inside stack's resources, and HostParam is the host's
+	// parameter that switches them on ('true').
+	Host      string
+	HostParam string
 	// Template is the file under the template prefix ("" when generated).
 	Template string
 	// Switch is the main-stack parameter that turns the stack on ("" when the

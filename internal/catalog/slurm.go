@@ -23,7 +23,7 @@ func Slurm() *Orchestration {
 			{Name: "SecurityGroupStack", LogicalIDs: []string{"SecurityGroupStack"}, Kind: Nested, Template: "slurm-security-group-template.yaml",
 				Switch: "CreateSecurityGroupStack", When: isTrue("CreateSecurityGroupStack"), Core: true,
 				Creates: "security group <prefix>-sg"},
-			{Name: "S3BucketStack", Kind: Inside, Host: "LifeCycleScriptStack",
+			{Name: "S3BucketStack", Kind: Inside, Host: "LifeCycleScriptStack", HostParam: "CreateNewS3Bucket",
 				Switch: "CreateS3BucketStack", When: and(isTrue("CreateLifeCycleScriptStack"), isTrue("CreateS3BucketStack")), Core: true,
 				Creates: "lifecycle bucket <prefix>-bucket",
 				Buckets: []string{"<prefix>-bucket"},

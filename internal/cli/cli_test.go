@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,14 +63,21 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EXAMPLES", examples)
 			env.Setenv("AWS_REGION", "")
 			env.Setenv("AWS_DEFAULT_REGION", "")
+			// Plans read no network and no cache but the script's own.
+			env.Setenv("HPCTL_OFFLINE", "1")
+			env.Setenv("HPCTL_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
 			return err
 		},
 	})
 }
 
+// run runs the CLI in this process: offline, with a cache of its own,
+// unless env says otherwise.
 func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ios, _, out, errOut := TestIO(env)
+	all := map[string]string{"HPCTL_OFFLINE": "1", "HPCTL_CACHE_DIR": t.TempDir()}
+	maps.Copy(all, env)
+	ios, _, out, errOut := TestIO(all)
 	code = Run(context.Background(), args, ios, "test")
 	return code, out.String(), errOut.String()
 }

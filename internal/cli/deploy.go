@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -55,7 +53,11 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 	if o.templatesBucket != "" {
 		over = append(over, func(c *spec.Cluster) { c.Templates.Bucket = o.templatesBucket })
 	}
-	l, err := loadAndPlan(ios, g, o.file, orch, "deploy", over...)
+	read := readStrict
+	if o.dryRun {
+		read = readLive
+	}
+	l, err := loadAndPlan(cmd.Context(), ios, g, o.file, loadOptions{want: orch, command: "deploy", read: read, standIns: o.standIns, over: over})
 	if err != nil {
 		return err
 	}
@@ -69,13 +71,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 		}
 		return render.PlanText(ios.Out, p)
 	}
-	if o.standIns && p.Template.Source != "custom" {
-		return usageErr("--stand-ins needs a template bucket: set templates.bucket or pass --templates-bucket")
-	}
-	files, err := templateFiles(l, o)
-	if err != nil {
-		return err
-	}
+	files := l.files
 
 	ctx, cancel := withTimeout(cmd.Context(), g)
 	defer cancel()
@@ -123,33 +119,6 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 	}
 	sum, err := d.Execute(ctx, prep, prog.Show)
 	return outcome(ctx, ios, g, prog, d, p.StackName, sum, err)
-}
-
-// templateFiles are what deploy uploads to the custom bucket first: the
-// stand-ins when asked, else templates.dir (relative to the spec's folder).
-func templateFiles(l *loaded, o *deployOptions) ([]deploy.File, error) {
-	p := l.plan
-	switch {
-	case p.Template.Source != "custom":
-		return nil, nil
-	case o.standIns:
-		return deploy.StandIns()
-	case p.Template.UploadDir == "":
-		return nil, nil
-	}
-	dir := p.Template.UploadDir
-	if !filepath.IsAbs(dir) && l.file != spec.StdinName {
-		dir = filepath.Join(filepath.Dir(l.file), dir)
-	}
-	files, err := deploy.DirFiles(dir, prefixOf(p))
-	if err != nil {
-		return nil, usageErr("templates.dir: %v", err)
-	}
-	return files, nil
-}
-
-func prefixOf(p *plan.Plan) string {
-	return strings.SplitN(p.Template.Key, "/", 2)[0]
 }
 
 // noChanges reports a deploy that found the stack up to date.

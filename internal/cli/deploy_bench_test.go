@@ -25,7 +25,7 @@ func BenchmarkWatchedEKSQuickstart(b *testing.B) {
 		}
 		b.Setenv("AWS_ENDPOINT_URL", counter.URL)
 		b.StartTimer()
-		ios, _, out, errOut := TestIO(map[string]string{"AWS_REGION": emulator.Region})
+		ios, _, out, errOut := TestIO(map[string]string{"AWS_REGION": emulator.Region, "HPCTL_CACHE_DIR": b.TempDir()})
 		code := Run(e.ctx, []string{"deploy", "eks", "-f", "../../examples/eks-quickstart.yaml", "--templates-bucket", standIns}, ios, "bench")
 		b.StopTimer()
 		if code != 0 || !strings.Contains(out.String(), "InService") {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,7 +65,16 @@ func onEmulator(t testing.TB, s emulator.Settings) *e2e {
 // hpctl runs the CLI in this process, polling fast.
 func (e *e2e) hpctl(args ...string) (code int, stdout, stderr string) {
 	e.t.Helper()
-	ios, _, out, errOut := TestIO(map[string]string{"AWS_REGION": emulator.Region})
+	return e.hpctlEnv(nil, args...)
+}
+
+// hpctlEnv runs the CLI with more environment (a cache of its own unless
+// env names one).
+func (e *e2e) hpctlEnv(env map[string]string, args ...string) (code int, stdout, stderr string) {
+	e.t.Helper()
+	all := map[string]string{"AWS_REGION": emulator.Region, "HPCTL_CACHE_DIR": e.t.TempDir()}
+	maps.Copy(all, env)
+	ios, _, out, errOut := TestIO(all)
 	code = Run(e.ctx, append(args, "--poll-interval", "50ms"), ios, "test")
 	return code, out.String(), errOut.String()
 }

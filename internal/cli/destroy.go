@@ -61,7 +61,7 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 		if o.file == "" {
 			o.file = "cluster.yaml"
 		}
-		l, err := loadAndPlan(ios, g, o.file, "", "destroy")
+		l, err := loadAndPlan(cmd.Context(), ios, g, o.file, loadOptions{command: "destroy", read: readCached})
 		if err != nil {
 			return err
 		}

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 
+	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/plan"
 	"github.com/hpctl/hpctl/internal/render"
 	"github.com/hpctl/hpctl/internal/spec"
@@ -22,6 +24,20 @@ type loaded struct {
 	c     *spec.Cluster
 	plan  *plan.Plan
 	diags spec.Diagnostics
+	// files are what a deploy uploads to the custom bucket first
+	// (templates.dir, or the stand-ins); the plan was made from them.
+	files []deploy.File
+}
+
+// loadOptions say how a command reads a spec and its template.
+type loadOptions struct {
+	// want is the orchestrator the command is for ("" for any).
+	want    spec.Orchestrator
+	command string
+	read    readMode
+	// standIns plans from (and uploads) hpctl's stand-ins.
+	standIns bool
+	over     []func(*spec.Cluster)
 }
 
 // addFileFlag adds -f, which every spec-reading command takes.
@@ -56,9 +72,10 @@ func readSpec(ios *IO, file string) (string, []byte, error) {
 	return name, data, nil
 }
 
-// loadAndPlan reads, validates and plans a spec, gathering every finding.
-// want is the orchestrator the command is for ("" for any).
-func loadAndPlan(ios *IO, g *Globals, file string, want spec.Orchestrator, command string, over ...func(*spec.Cluster)) (*loaded, error) {
+// loadAndPlan reads, validates and plans a spec against its main template,
+// gathering every finding.
+func loadAndPlan(ctx context.Context, ios *IO, g *Globals, file string, o loadOptions) (*loaded, error) {
+	want, command := o.want, o.command
 	name, data, err := readSpec(ios, file)
 	if err != nil {
 		return nil, err
@@ -78,10 +95,28 @@ func loadAndPlan(ios *IO, g *Globals, file string, want spec.Orchestrator, comma
 		l.diags = append(l.diags, c.Diag(spec.Error, "metadata.region", "%v", err))
 		return l, nil
 	}
-	for _, f := range over {
+	for _, f := range o.over {
 		f(c)
 	}
-	p, pd := plan.Resolve(c, plan.Options{Region: region})
+	if c.Orchestrator != spec.EKS && c.Orchestrator != spec.Slurm {
+		return l, nil // validation reports it; there is no template to read
+	}
+	loc := plan.Locate(c, region)
+	if o.standIns && loc.Source != "custom" {
+		return nil, usageErr("--stand-ins needs a template bucket: set templates.bucket or pass --templates-bucket")
+	}
+	if l.files, err = templateFiles(l.file, loc, o.standIns); err != nil {
+		return nil, err
+	}
+	read := o.read
+	if diags.HasErrors() || region == "" {
+		read = readCached // the command ends with the spec's errors: read nothing for them
+	}
+	main, err := mainTemplate(ctx, ios, g, c, region, loc, l.files, read)
+	if err != nil {
+		return nil, err
+	}
+	p, pd := plan.Resolve(c, plan.Options{Region: region, Main: main})
 	l.plan = p
 	// A value the spec already reports as wrong is not planned on top of.
 	bad := map[string]bool{}

@@ -13,14 +13,19 @@ func newPlanCmd(ios *IO, g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan eks|slurm [-f FILE]",
 		Short: "Show what a deploy would do: each nested stack created or skipped and why, and every parameter",
-		Long: "plan resolves the spec against the hosted main stack of the orchestrator: which nested\n" +
-			"stacks are created or skipped and which spec setting decided it, the parameters hpctl\n" +
-			"sends and where each value comes from, the instance-group slots, the template URL, tags,\n" +
-			"capabilities and the destroy order. It makes no AWS call.",
+		Long: "plan resolves the spec against the main template the deploy will send: which nested\n" +
+			"stacks are created or skipped (by the template's own conditions) and which spec setting\n" +
+			"decided it, the parameters hpctl sends and where each value comes from, the defaults of\n" +
+			"the rest, the instance-group slots, tags, capabilities, the create and destroy order, and\n" +
+			"where the template differs from what hpctl knows of it (drift).\n\n" +
+			"The template is read from where the deploy reads it: templates.dir (local files, no AWS\n" +
+			"call), the custom bucket, or the hosted bucket (public: no credentials needed), through a\n" +
+			"cache kept by ETag. Without network (or with --offline) the plan is made from the cache,\n" +
+			"else from hpctl's embedded copy of the newest hosted template, and says so in one line.",
 		ValidArgs: []string{"eks", "slurm"},
 		Args:      orchestratorArg,
-		RunE: wrap(func(_ *cobra.Command, args []string) error {
-			l, err := loadAndPlan(ios, g, file, spec.Orchestrator(args[0]), "plan")
+		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			l, err := loadAndPlan(cmd.Context(), ios, g, file, loadOptions{want: spec.Orchestrator(args[0]), command: "plan", read: readLive})
 			if err != nil {
 				return err
 			}

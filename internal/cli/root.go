@@ -23,6 +23,8 @@ type Globals struct {
 	Yes      bool
 	Verbose  bool
 	NoColor  bool
+	// Offline reads templates from the cache or hpctl's embedded copy only.
+	Offline bool
 	// Poll is the interval between polls of AWS (hidden; tests and the demo shorten it).
 	Poll time.Duration
 }
@@ -96,6 +98,7 @@ func NewRoot(ios *IO, version string) *cobra.Command {
 	pf.BoolVarP(&g.Yes, "yes", "y", false, "do not ask for confirmation")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "also show AWS call retries")
 	pf.BoolVar(&g.NoColor, "no-color", false, "no colours (also: NO_COLOR)")
+	pf.BoolVar(&g.Offline, "offline", false, "plan from cached templates or hpctl's embedded copy; read nothing over the network (also: HPCTL_OFFLINE)")
 	pf.DurationVar(&g.Poll, "poll-interval", 2*time.Second, "interval between polls of AWS")
 	_ = pf.MarkHidden("poll-interval")
 

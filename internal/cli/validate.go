@@ -10,12 +10,13 @@ func newValidateCmd(ios *IO, g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [-f FILE]",
 		Short: "Check a spec: every problem at once, each with file:line:col and its spec path",
-		Long: "validate reads the spec strictly, checks every value, and plans it against the hosted\n" +
-			"templates, so that their traps and the IDs a brought component must supply are reported\n" +
-			"too. It makes no AWS call. Exit code 2 when the spec has errors.",
+		Long: "validate reads the spec strictly, checks every value, and plans it against the main\n" +
+			"template (templates.dir, the cached copy of the live one, or hpctl's embedded copy), so that\n" +
+			"its traps and the IDs a brought component must supply are reported too. It makes no AWS\n" +
+			"call. Exit code 2 when the spec has errors.",
 		Args: cobra.NoArgs,
-		RunE: wrap(func(*cobra.Command, []string) error {
-			l, err := loadAndPlan(ios, g, file, "", "validate")
+		RunE: wrap(func(cmd *cobra.Command, _ []string) error {
+			l, err := loadAndPlan(cmd.Context(), ios, g, file, loadOptions{command: "validate", read: readCached})
 			if err != nil {
 				return err
 			}

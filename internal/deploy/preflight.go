@@ -59,11 +59,11 @@ func (d *Deployer) preflight(ctx context.Context, p *plan.Plan, creating bool) (
 	}
 	if len(extra) > 0 {
 		return nil, &Refusal{Reason: fmt.Sprintf("the live main template (%s) does not declare %d parameter(s) hpctl would send:", p.Template.URL, len(extra)),
-			Problems: extra, Hint: "the template is older or newer than the one hpctl knows (" + p.TemplateVersion + "); pin templates.version or remove the setting"}
+			Problems: extra, Hint: planHint(p)}
 	}
 	if len(missing) > 0 {
 		return nil, &Refusal{Reason: "the live main template requires parameters the spec leaves unset:", Problems: missing,
-			Hint: "the template is newer than the one hpctl knows (" + p.TemplateVersion + "); pin templates.version"}
+			Hint: planHint(p)}
 	}
 	if creating {
 		var taken []string
@@ -80,6 +80,14 @@ func (d *Deployer) preflight(ctx context.Context, p *plan.Plan, creating bool) (
 		}
 	}
 	return s, nil
+}
+
+// planHint says what the plan was made from when CloudFormation reads a
+// template that disagrees with it.
+func planHint(p *plan.Plan) string {
+	t := p.Template
+	return fmt.Sprintf("the plan was made from the template %s read %s (sha256 %.12s, %d parameters); the template at %s has changed since: plan again, or pin templates.version",
+		t.URL, t.Read, t.SHA256, t.Parameters, t.URL)
 }
 
 func orDash(s string) string {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/spec"
 )
 
@@ -158,16 +159,29 @@ func (r *resolver) stackTags() []Tag { return r.clusterTags() }
 
 // template is where the main template is read from.
 func (r *resolver) template() Template {
-	c, cat := r.c, r.cat
+	t := Locate(r.c, r.region)
+	o := r.main.Origin
+	t.Read, t.ETag, t.SHA256, t.Parameters, t.NestedStacks, t.Note = o.Read, o.ETag, o.SHA256, o.Parameters, o.NestedStacks, o.Note
+	return t
+}
+
+// Locate says where the deploy of a spec reads its main template: the
+// hosted bucket of the region and stage (under templates.version when
+// pinned), or the custom bucket (filled from templates.dir first).
+func Locate(c *spec.Cluster, region string) Template {
+	cat, err := catalog.For(string(c.Orchestrator))
+	if err != nil {
+		return Template{}
+	}
 	key := cat.Prefix + "/" + cat.MainTemplate
 	if b := c.Templates.Bucket; b != "" {
-		return Template{Source: "custom", Bucket: b, Key: key, URL: BucketURL(b, r.region, key), UploadDir: c.Templates.Dir}
+		return Template{Source: "custom", Bucket: b, Key: key, URL: BucketURL(b, region, key), UploadDir: c.Templates.Dir}
 	}
 	if v := string(c.Templates.Version); v != "" {
 		key = v + "/" + key
 	}
-	b := HostedBucket(r.region, c.Stage())
-	return Template{Source: "hosted", Bucket: b, Key: key, URL: BucketURL(b, r.region, key), Stage: c.Stage(), Version: string(c.Templates.Version)}
+	b := HostedBucket(region, c.Stage())
+	return Template{Source: "hosted", Bucket: b, Key: key, URL: BucketURL(b, region, key), Stage: c.Stage(), Version: string(c.Templates.Version)}
 }
 
 // paramPath is the spec path that supplies a parameter a skipped stack would

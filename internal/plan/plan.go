@@ -8,6 +8,7 @@ package plan
 import (
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/spec"
+	"github.com/hpctl/hpctl/internal/template"
 )
 
 // Action is what happens to a stack.
@@ -34,21 +35,22 @@ const (
 
 // Plan is everything a deploy will do, decided before any AWS call.
 type Plan struct {
-	Orchestrator    string            `json:"orchestrator"`
-	Cluster         string            `json:"cluster"`
-	Region          string            `json:"region"`
-	StackName       string            `json:"stackName"`
-	ResourcePrefix  string            `json:"resourcePrefix"`
-	TemplateVersion string            `json:"templateVersion"`
-	Template        Template          `json:"template"`
-	Capabilities    []string          `json:"capabilities"`
-	Tags            []Tag             `json:"tags"`
-	Stacks          []Stack           `json:"stacks"`
-	InstanceGroups  []Group           `json:"instanceGroups"`
-	Parameters      []Param           `json:"parameters"`
-	CreateOrder     []string          `json:"createOrder"`
-	DestroyOrder    []string          `json:"destroyOrder"`
-	Warnings        []spec.Diagnostic `json:"warnings"`
+	Orchestrator   string   `json:"orchestrator"`
+	Cluster        string   `json:"cluster"`
+	Region         string   `json:"region"`
+	StackName      string   `json:"stackName"`
+	ResourcePrefix string   `json:"resourcePrefix"`
+	Template       Template `json:"template"`
+	Capabilities   []string `json:"capabilities"`
+	Tags           []Tag    `json:"tags"`
+	Stacks         []Stack  `json:"stacks"`
+	InstanceGroups []Group  `json:"instanceGroups"`
+	Parameters     []Param  `json:"parameters"`
+	CreateOrder    []string `json:"createOrder"`
+	DestroyOrder   []string `json:"destroyOrder"`
+	// Drift is what the template has that hpctl does not know, and the reverse.
+	Drift    Drift             `json:"drift"`
+	Warnings []spec.Diagnostic `json:"warnings"`
 }
 
 // Template is where the main template comes from.
@@ -62,6 +64,15 @@ type Template struct {
 	Version string `json:"version,omitempty"`
 	// UploadDir is the local folder deploy uploads to the custom bucket first.
 	UploadDir string `json:"uploadDir,omitempty"`
+	// Read says where the plan read the template from ("s3", "file",
+	// "cache", "embedded", …); ETag and SHA256 identify what it read.
+	Read         string `json:"read"`
+	ETag         string `json:"etag,omitempty"`
+	SHA256       string `json:"sha256"`
+	Parameters   int    `json:"parameters"`
+	NestedStacks int    `json:"nestedStacks"`
+	// Note says why the plan is not made from the live template, if so.
+	Note string `json:"note,omitempty"`
 }
 
 // Tag is a stack tag.
@@ -80,8 +91,11 @@ type Stack struct {
 	// Reason says why, in terms of the spec; DecidedBy is the spec path.
 	Reason    string `json:"reason"`
 	DecidedBy string `json:"decidedBy,omitempty"`
-	// Condition is the template's condition, as the template writes it.
-	Condition    string `json:"condition"`
+	// Condition is the template's condition for the stack, in words.
+	Condition string `json:"condition"`
+	// Known is false for a nested stack of the template that hpctl's
+	// catalog does not know: it is planned from the template alone.
+	Known        bool   `json:"known"`
 	Creates      string `json:"creates"`
 	Note         string `json:"note,omitempty"`
 	TopLevelName string `json:"topLevelName,omitempty"`
@@ -181,4 +195,68 @@ type Options struct {
 	// Region is where the stacks go; the CLI resolves it from the spec, the
 	// flags and the environment.
 	Region string
+	// Main is the main template the deploy will send (or, when it cannot be
+	// read, hpctl's embedded copy of the newest hosted one).
+	Main *template.Main
+}
+
+// Drift is where the template and hpctl's knowledge of it part: what the
+// plan follows the template in without hpctl knowing what it means.
+type Drift struct {
+	// UnknownParameters are declared by the template and unknown to hpctl:
+	// they stay at the template's defaults.
+	UnknownParameters []DriftParam `json:"unknownParameters,omitempty"`
+	// MissingParameters are known to hpctl and not declared by the template.
+	MissingParameters []string `json:"missingParameters,omitempty"`
+	// NotSent are values hpctl would have set on its own, dropped because
+	// the template does not declare their parameters.
+	NotSent []Param `json:"notSent,omitempty"`
+	// ChangedDefaults are defaults the plan relies on that differ from
+	// what hpctl knows.
+	ChangedDefaults []DriftDefault `json:"changedDefaults,omitempty"`
+	// UnknownStacks are nested stacks of the template hpctl does not know.
+	UnknownStacks []DriftStack `json:"unknownStacks,omitempty"`
+	// MissingStacks are stacks hpctl knows that the template does not have.
+	MissingStacks []string `json:"missingStacks,omitempty"`
+	// ChangedConditions are stacks the template decides otherwise than
+	// hpctl's knowledge of its condition would, for this plan's values.
+	ChangedConditions []DriftCondition `json:"changedConditions,omitempty"`
+}
+
+// Empty reports whether the template is exactly what hpctl knows.
+func (d Drift) Empty() bool {
+	return len(d.UnknownParameters)+len(d.MissingParameters)+len(d.NotSent)+len(d.ChangedDefaults)+
+		len(d.UnknownStacks)+len(d.MissingStacks)+len(d.ChangedConditions) == 0
+}
+
+// DriftParam is a parameter hpctl does not know.
+type DriftParam struct {
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Default string `json:"default"`
+	// Required is true when it has no default.
+	Required bool `json:"required,omitempty"`
+}
+
+// DriftDefault is a default that moved.
+type DriftDefault struct {
+	Name     string `json:"name"`
+	Known    string `json:"known"`
+	Template string `json:"template"`
+}
+
+// DriftStack is a nested stack hpctl does not know.
+type DriftStack struct {
+	LogicalID string `json:"logicalId"`
+	Condition string `json:"condition"`
+	Action    Action `json:"action"`
+	Template  string `json:"template,omitempty"`
+}
+
+// DriftCondition is a stack decided otherwise than hpctl's knowledge says.
+type DriftCondition struct {
+	Stack    string `json:"stack"`
+	Known    string `json:"known"`
+	Template string `json:"template"`
+	Action   Action `json:"action"`
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/spec"
+	"github.com/hpctl/hpctl/internal/template"
+	"github.com/hpctl/hpctl/templates"
 )
 
 // fullEKS creates every component and switches every feature on.
@@ -92,8 +94,18 @@ func resolve(t testing.TB, text string) (*Plan, spec.Diagnostics) {
 	if ds.HasErrors() {
 		t.Fatalf("spec errors:\n%v", ds)
 	}
-	p, pd := Resolve(c, Options{Region: c.Metadata.Region})
+	p, pd := Resolve(c, Options{Region: c.Metadata.Region, Main: embedded(t, string(c.Orchestrator))})
 	return p, append(ds, pd...)
+}
+
+// embedded is hpctl's embedded copy of the newest hosted main stack.
+func embedded(t testing.TB, orchestrator string) *template.Main {
+	t.Helper()
+	m, err := templates.Main(orchestrator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func mustPlan(t *testing.T, text string) *Plan {
@@ -447,7 +459,7 @@ func TestTagsAndOrder(t *testing.T) {
 	if !slices.Equal(rev, p.DestroyOrder) {
 		t.Errorf("destroy order %v is not the reverse of %v", p.DestroyOrder, p.CreateOrder)
 	}
-	if p.DestroyOrder[len(p.DestroyOrder)-1] != "VPCStack" || p.CreateOrder[len(p.CreateOrder)-1] != "InferenceOperatorMainStack" {
+	if p.DestroyOrder[len(p.DestroyOrder)-1] != "VPCStack" || p.CreateOrder[len(p.CreateOrder)-1] != "ObservabilityCustomStack" {
 		t.Errorf("order %v", p.CreateOrder)
 	}
 	if !slices.Equal(p.Capabilities, []string{"CAPABILITY_AUTO_EXPAND", "CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"}) {
@@ -486,9 +498,10 @@ func BenchmarkResolve20Groups(b *testing.B) {
 	if ds.HasErrors() {
 		b.Fatal(ds)
 	}
+	main := embedded(b, "eks")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ds := Resolve(c, Options{Region: "us-west-2"}); ds.HasErrors() {
+		if _, ds := Resolve(c, Options{Region: "us-west-2", Main: main}); ds.HasErrors() {
 			b.Fatal(ds)
 		}
 	}
@@ -500,10 +513,11 @@ func BenchmarkLoadAndResolve20Groups(b *testing.B) {
 		fmt.Fprintf(&g, "    - {name: g%02d, instanceType: ml.g5.8xlarge, count: %d, ebsVolumeGiB: 500, targetAvailabilityZoneId: usw2-az%d}\n", i, i+1, i%2+1)
 	}
 	text := []byte(edit(fullEKS, "    - {name: workers, instanceType: ml.g5.8xlarge, count: 2}\n", g.String()))
+	main := embedded(b, "eks")
 	b.ReportAllocs()
 	for b.Loop() {
 		c, _ := spec.Load("bench.yaml", text)
-		if _, ds := Resolve(c, Options{Region: "us-west-2"}); ds.HasErrors() {
+		if _, ds := Resolve(c, Options{Region: "us-west-2", Main: main}); ds.HasErrors() {
 			b.Fatal(ds)
 		}
 	}

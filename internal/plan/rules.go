@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/spec"
 )
 
@@ -22,8 +21,12 @@ func (r *resolver) trap(stack string) (path, msg string) {
 		return "storage.lifecycleScripts", "a new Slurm lifecycle bucket is created inside LifeCycleScriptStack, so it needs " +
 			"lifecycleScripts: true; or bring a bucket that holds the scripts (storage.bucket.name)"
 	case stack == "ObservabilityCustomStack":
-		return "features.observability", fmt.Sprintf("observability is not available in %s: the template creates it only in %s",
-			r.region, strings.Join(catalog.ObservabilityRegions(), ", "))
+		s, _ := r.cat.Stack(stack)
+		res, _ := r.tpl.Resource(s.LogicalIDs[len(s.LogicalIDs)-1])
+		if regions := r.tpl.Regions(res.Condition); len(regions) > 0 && !slices.Contains(regions, r.region) {
+			return "features.observability", fmt.Sprintf("observability is not available in %s: the template creates it only in %s",
+				r.region, strings.Join(regions, ", "))
+		}
 	}
 	return "", ""
 }

@@ -55,7 +55,11 @@ func planText(w io.Writer, p *plan.Plan) error {
 			src += ", uploaded from " + p.Template.UploadDir + " first"
 		}
 	}
-	fmt.Fprintf(tw, "\t%s; parameters of %s\n", src, p.TemplateVersion)
+	fmt.Fprintf(tw, "\t%s; %s\n", src, templateRead(p.Template))
+	if p.Template.Note != "" {
+		fmt.Fprintf(tw, "\t! %s\n", p.Template.Note)
+	}
+	fmt.Fprintf(tw, "  Drift\t%s\n", driftSummary(p.Drift))
 	fmt.Fprintf(tw, "  Resource prefix\t%s\n", p.ResourcePrefix)
 	fmt.Fprintf(tw, "  Capabilities\t%s\n", strings.Join(p.Capabilities, ", "))
 	fmt.Fprintf(tw, "  Tags\t%s\n", tagList(p.Tags))
@@ -87,6 +91,8 @@ func planText(w io.Writer, p *plan.Plan) error {
 		}
 		ew.printf("  Also in the template, off at its defaults: %s\n", strings.Join(names, ", "))
 	}
+
+	driftText(ew, p.Drift)
 
 	if len(p.InstanceGroups) > 0 {
 		ew.printf("\nInstance groups: %d\n", len(p.InstanceGroups))
@@ -127,6 +133,76 @@ func planText(w io.Writer, p *plan.Plan) error {
 		}
 	}
 	return ew.err
+}
+
+// templateRead says how the plan read its template and what it read.
+func templateRead(t plan.Template) string {
+	var how string
+	switch t.Read {
+	case "s3":
+		how = "read from S3"
+	case "s3, not modified since cached":
+		how = "read from the cache (S3: not modified)"
+	case "cache":
+		how = "read from the cache"
+	case "file":
+		how = "read from templates.dir"
+	case "embedded":
+		how = "hpctl's embedded copy"
+	default:
+		how = "read from " + t.Read
+	}
+	if t.ETag != "" {
+		how += ", ETag " + t.ETag
+	}
+	return fmt.Sprintf("%s, sha256 %.12s, %d parameters, %d nested stacks", how, t.SHA256, t.Parameters, t.NestedStacks)
+}
+
+func driftSummary(d plan.Drift) string {
+	if d.Empty() {
+		return "none: hpctl knows every parameter and nested stack of this template"
+	}
+	n := len(d.UnknownParameters) + len(d.MissingParameters) + len(d.NotSent) + len(d.ChangedDefaults) +
+		len(d.UnknownStacks) + len(d.MissingStacks) + len(d.ChangedConditions)
+	return fmt.Sprintf("%d difference(s) from what hpctl knows of this template, below", n)
+}
+
+// driftText lists where the template and hpctl's knowledge of it part.
+func driftText(ew *errWriter, d plan.Drift) {
+	if d.Empty() {
+		return
+	}
+	ew.printf("\nDrift: the plan follows the template where hpctl's knowledge of it differs\n")
+	for _, s := range d.UnknownStacks {
+		file := ""
+		if s.Template != "" {
+			file = ", " + s.Template
+		}
+		ew.printf("  ? nested stack %s is not known to hpctl: %s (%s%s)\n", s.LogicalID, map[plan.Action]string{plan.Create: "created", plan.Skip: "skipped"}[s.Action], s.Condition, file)
+	}
+	for _, s := range d.MissingStacks {
+		ew.printf("  ? %s, which hpctl knows, is not in this template\n", s)
+	}
+	for _, c := range d.ChangedConditions {
+		ew.printf("  ? %s: the template %s it (%s); hpctl knows its condition as %s\n", c.Stack,
+			map[plan.Action]string{plan.Create: "creates", plan.Skip: "skips"}[c.Action], c.Template, c.Known)
+	}
+	for _, x := range d.UnknownParameters {
+		if x.Required {
+			ew.printf("  ? parameter %s (%s) is not known to hpctl and has no default\n", x.Name, x.Type)
+			continue
+		}
+		ew.printf("  ? parameter %s (%s) is not known to hpctl: left at its default %s\n", x.Name, x.Type, clip(quoteEmpty(x.Default), 60))
+	}
+	for _, x := range d.ChangedDefaults {
+		ew.printf("  ? %s defaults to %s here, not %s as hpctl knows it; the plan uses %s\n", x.Name, quoteEmpty(x.Template), quoteEmpty(x.Known), quoteEmpty(x.Template))
+	}
+	for _, x := range d.NotSent {
+		ew.printf("  ? %s is not declared: hpctl would have set it to %s (%s)\n", x.Name, clip(quoteEmpty(x.Value), 40), x.From)
+	}
+	if len(d.MissingParameters) > 0 {
+		ew.printf("  ? parameters hpctl knows that this template does not declare: %s\n", strings.Join(d.MissingParameters, ", "))
+	}
 }
 
 func isSlot(name string) bool {

@@ -157,3 +157,19 @@ func (t *Template) Regions(name string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// IfCondition is the condition an Fn::If picks its branch by, when x is an
+// Fn::If whose first branch is 'true' ("" otherwise): the switch a main
+// stack hands a nested stack as a parameter.
+func IfCondition(x any) string {
+	fn, arg, ok := intrinsic(x)
+	if !ok || fn != "Fn::If" {
+		return ""
+	}
+	args, _ := arg.([]any)
+	if len(args) != 3 || render(args[1]) != "true" {
+		return ""
+	}
+	name, _ := args[0].(string)
+	return name
+}

@@ -28,6 +28,15 @@ type Evaluation struct {
 	values map[string]string
 	conds  map[string]bool
 	busy   map[string]bool
+	// inIf counts the Fn::If branches being resolved.
+	inIf  int
+	props map[string]resolved
+}
+
+type resolved struct {
+	values map[string]Value
+	refs   Refs
+	err    error
 }
 
 // Evaluate prepares the evaluation of t on env.
@@ -78,13 +87,19 @@ type StandIn struct {
 // Refs are what a resolved value read.
 type Refs struct {
 	Resources []Ref
-	Params    []string
-	StandIns  []StandIn
+	// Direct are the resources read outside any Fn::If: whatever the
+	// parameters, the value needs them.
+	Direct   []Ref
+	Params   []string
+	StandIns []StandIn
 }
 
-func (r *Refs) resource(ref Ref) {
+func (r *Refs) resource(ref Ref, direct bool) {
 	if !slices.Contains(r.Resources, ref) {
 		r.Resources = append(r.Resources, ref)
+	}
+	if direct && !slices.Contains(r.Direct, ref) {
+		r.Direct = append(r.Direct, ref)
 	}
 }
 
@@ -293,6 +308,18 @@ func (e *Evaluation) Resolve(x any) (Value, error) {
 // ResolveProperties resolves every property of a resource: what the
 // resource would be created with, and what it reads.
 func (e *Evaluation) ResolveProperties(id string) (map[string]Value, Refs, error) {
+	if x, ok := e.props[id]; ok {
+		return x.values, x.refs, x.err
+	}
+	values, refs, err := e.resolveProperties(id)
+	if e.props == nil {
+		e.props = map[string]resolved{}
+	}
+	e.props[id] = resolved{values, refs, err}
+	return values, refs, err
+}
+
+func (e *Evaluation) resolveProperties(id string) (map[string]Value, Refs, error) {
 	r, ok := e.t.Resource(id)
 	if !ok {
 		return nil, Refs{}, fmt.Errorf("no resource %s", id)
@@ -313,7 +340,7 @@ func (e *Evaluation) ResolveProperties(id string) (map[string]Value, Refs, error
 
 func merge(into *Refs, r Refs) {
 	for _, x := range r.Resources {
-		into.resource(x)
+		into.resource(x, slices.Contains(r.Direct, x))
 	}
 	for _, p := range r.Params {
 		into.param(p)
@@ -385,7 +412,7 @@ func (e *Evaluation) resolve(x any, refs *Refs) (any, error) {
 			return nil, fmt.Errorf("Fn::GetAtt reads %s, which is not a resource of the template", res)
 		}
 		ref := Ref{ID: res, Attr: attr}
-		refs.resource(ref)
+		refs.resource(ref, e.inIf == 0)
 		return unknown{ref.String()}, nil
 	case "Fn::If":
 		return e.fnIf(arg, refs)
@@ -528,7 +555,7 @@ func (e *Evaluation) ref(name string, refs *Refs) (any, error) {
 		return v, nil
 	}
 	if _, ok := e.t.Resource(name); ok {
-		refs.resource(Ref{ID: name})
+		refs.resource(Ref{ID: name}, e.inIf == 0)
 		return unknown{name}, nil
 	}
 	return nil, fmt.Errorf("Ref %s: no parameter or resource of that name", name)
@@ -546,6 +573,8 @@ func (e *Evaluation) fnIf(arg any, refs *Refs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.inIf++
+	defer func() { e.inIf-- }()
 	if v {
 		return e.resolve(args[1], refs)
 	}

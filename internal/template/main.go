@@ -56,10 +56,19 @@ func LoadMain(ctx context.Context, store Store, key string, fallback *Fallback) 
 	}
 	t, err := Parse(obj.Body)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
+		return nil, &ParseError{Where: url, Err: err}
 	}
 	return &Main{Template: t, Store: store, Origin: origin(t, url, obj.Read, obj.ETag, obj.Body, obj.Stale)}, nil
 }
+
+// ParseError is an object that is not a template.
+type ParseError struct {
+	Where string
+	Err   error
+}
+
+func (e *ParseError) Error() string { return e.Where + ": " + e.Err.Error() }
+func (e *ParseError) Unwrap() error { return e.Err }
 
 func origin(t *Template, url, read, etag string, body []byte, note string) Origin {
 	return Origin{URL: url, Read: read, ETag: etag, SHA256: Digest(body), Parameters: len(t.Parameters),

@@ -29,6 +29,9 @@ type Template struct {
 	Conditions map[string]any
 	Resources  []Resource
 	Outputs    []Output
+
+	params    map[string]int
+	resources map[string]int
 }
 
 // Parameter is one parameter declaration. Values are strings, as
@@ -118,27 +121,38 @@ func Parse(body []byte) (*Template, error) {
 	if len(t.Resources) == 0 {
 		return nil, errors.New("not a template: it has no Resources")
 	}
+	t.index()
 	return t, nil
 }
 
 // Parameter returns the declaration of a parameter.
 func (t *Template) Parameter(name string) (Parameter, bool) {
-	for _, p := range t.Parameters {
-		if p.Name == name {
-			return p, true
-		}
+	i, ok := t.params[name]
+	if !ok {
+		return Parameter{}, false
 	}
-	return Parameter{}, false
+	return t.Parameters[i], true
 }
 
 // Resource returns the resource of that logical ID.
 func (t *Template) Resource(id string) (Resource, bool) {
-	for _, r := range t.Resources {
-		if r.ID == id {
-			return r, true
-		}
+	i, ok := t.resources[id]
+	if !ok {
+		return Resource{}, false
 	}
-	return Resource{}, false
+	return t.Resources[i], true
+}
+
+// index makes Parameter and Resource lookups constant time; a Template
+// changed after Parse must be indexed again.
+func (t *Template) index() {
+	t.params, t.resources = make(map[string]int, len(t.Parameters)), make(map[string]int, len(t.Resources))
+	for i, p := range t.Parameters {
+		t.params[p.Name] = i
+	}
+	for i, r := range t.Resources {
+		t.resources[r.ID] = i
+	}
 }
 
 // NestedStacks are the template's AWS::CloudFormation::Stack resources.
