@@ -151,7 +151,9 @@ func TestDeployQuickstartsReachInService(t *testing.T) {
 			}
 
 			code, out, errOut = e.hpctl("status", tc.cluster)
-			for _, want := range append([]string{"Stack " + tc.stack + ": CREATE_COMPLETE", "  HyperPodClusterStack ", "Cluster " + tc.cluster + ": InService"}, tc.groups...) {
+			main := map[string]string{"eks": "templates/main-stack-eks-based-template.yaml", "slurm": "templates-slurm/main-stack-slurm-based-template.yaml"}[tc.orch]
+			template := "  Template https://" + standIns + ".s3." + emulator.Region + ".amazonaws.com/" + main + " (sha256 "
+			for _, want := range append([]string{"Stack " + tc.stack + ": CREATE_COMPLETE", template, "  HyperPodClusterStack ", "Cluster " + tc.cluster + ": InService"}, tc.groups...) {
 				if code != 0 || !strings.Contains(out, want) {
 					t.Errorf("status lacks %q: exit %d\n%s%s", want, code, out, errOut)
 				}

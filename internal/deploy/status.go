@@ -3,13 +3,16 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/plan"
 	"github.com/hpctl/hpctl/internal/watch"
 )
 
@@ -22,7 +25,9 @@ type Status struct {
 	Updated time.Time         `json:"updated"`
 	Stacks  []StackStatus     `json:"stacks"`
 	Outputs map[string]string `json:"outputs,omitempty"`
-	Cluster *watch.Cluster    `json:"cluster,omitempty"`
+	// Template is the main template the deployment runs, as its tags record it.
+	Template *Template     `json:"template,omitempty"`
+	Cluster  *watch.Cluster `json:"cluster,omitempty"`
 	Nodes   []Node            `json:"nodes,omitempty"`
 }
 
@@ -33,6 +38,39 @@ type StackStatus struct {
 	Resources int    `json:"resources"`
 	// Problems are resources that failed, as Path (Type): reason.
 	Problems []string `json:"problems,omitempty"`
+}
+
+// Template identifies the main template a deployment runs.
+type Template struct {
+	URL        string `json:"url"`
+	SHA256     string `json:"sha256,omitempty"`
+	Parameters int    `json:"parameters,omitempty"`
+}
+
+// templateOf reads the template a stack records in its tags (nil for a
+// stack hpctl did not deploy, or deployed before it recorded one).
+func templateOf(st *cftypes.Stack) *Template {
+	var t Template
+	for _, tag := range st.Tags {
+		switch aws.ToString(tag.Key) {
+		case plan.TagTemplate:
+			t.URL = aws.ToString(tag.Value)
+		case plan.TagTemplateID:
+			for _, f := range strings.Fields(aws.ToString(tag.Value)) {
+				k, v, _ := strings.Cut(f, "=")
+				switch k {
+				case "sha256":
+					t.SHA256 = v
+				case "parameters":
+					t.Parameters, _ = strconv.Atoi(v)
+				}
+			}
+		}
+	}
+	if t.URL == "" {
+		return nil
+	}
+	return &t
 }
 
 // Node is one instance of the HyperPod cluster.
@@ -54,7 +92,7 @@ func (d *Deployer) Status(ctx context.Context, name string) (*Status, error) {
 		return nil, &Refusal{Reason: fmt.Sprintf("no stack %s in %s", name, d.Region)}
 	}
 	s := &Status{Stack: aws.ToString(st.StackName), StackID: aws.ToString(st.StackId), Status: string(st.StackStatus),
-		Reason: aws.ToString(st.StackStatusReason), Updated: aws.ToTime(st.CreationTime), Outputs: cloud.Outputs(st)}
+		Reason: aws.ToString(st.StackStatusReason), Updated: aws.ToTime(st.CreationTime), Outputs: cloud.Outputs(st), Template: templateOf(st)}
 	if st.LastUpdatedTime != nil {
 		s.Updated = *st.LastUpdatedTime
 	}

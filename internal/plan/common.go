@@ -154,8 +154,11 @@ func (r *resolver) clusterTags() []Tag {
 }
 
 // stackTags go on the main stack; CloudFormation propagates them to the
-// nested stacks and the resources that take tags.
-func (r *resolver) stackTags() []Tag { return r.clusterTags() }
+// nested stacks and the resources that take tags. Besides the cluster's
+// tags they record the main template the deployment runs.
+func (r *resolver) stackTags(t Template) []Tag {
+	return append(r.clusterTags(), Tag{Key: TagTemplate, Value: t.URL}, Tag{Key: TagTemplateID, Value: TemplateID(t.SHA256, t.Parameters)})
+}
 
 // template is where the main template is read from.
 func (r *resolver) template() Template {

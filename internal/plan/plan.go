@@ -6,6 +6,8 @@
 package plan
 
 import (
+	"fmt"
+
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/spec"
 	"github.com/hpctl/hpctl/internal/template"
@@ -31,7 +33,16 @@ const (
 const (
 	TagCluster      = "hpctl:cluster"
 	TagOrchestrator = "hpctl:orchestrator"
+	// TagTemplate and TagTemplateID record which main template a deployment
+	// runs, so that it can be reproduced: its URL, and its sha256 and size.
+	TagTemplate   = "hpctl:template"
+	TagTemplateID = "hpctl:template-id"
 )
+
+// TemplateID is the value of TagTemplateID.
+func TemplateID(sha256 string, parameters int) string {
+	return fmt.Sprintf("sha256=%s parameters=%d", sha256, parameters)
+}
 
 // Plan is everything a deploy will do, decided before any AWS call.
 type Plan struct {

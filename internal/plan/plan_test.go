@@ -447,8 +447,9 @@ func TestTemplateSource(t *testing.T) {
 
 func TestTagsAndOrder(t *testing.T) {
 	p := mustPlan(t, edit(fullEKS, "metadata: {name: ml, region: us-west-2}", "metadata: {name: ml, region: us-west-2, tags: {team: ml}}"))
-	want := []Tag{{TagCluster, "ml"}, {TagOrchestrator, "eks"}, {"team", "ml"}}
-	if !slices.Equal(p.Tags, want) {
+	want := []Tag{{TagCluster, "ml"}, {TagOrchestrator, "eks"}, {"team", "ml"}, {TagTemplate, p.Template.URL},
+		{TagTemplateID, "sha256=" + p.Template.SHA256 + " parameters=140"}}
+	if !slices.Equal(p.Tags, want) || len(p.Template.SHA256) != 64 {
 		t.Errorf("tags %v", p.Tags)
 	}
 	if p.Value("Tags") != `[{"Key":"hpctl:cluster","Value":"ml"},{"Key":"hpctl:orchestrator","Value":"eks"},{"Key":"team","Value":"ml"}]` {

@@ -173,9 +173,9 @@ func (r *resolver) build() *Plan {
 		ResourcePrefix: c.ResourcePrefix(),
 		Template:       r.template(),
 		Capabilities:   slices.Clone(cat.Capabilities),
-		Tags:           r.stackTags(),
 		InstanceGroups: r.slots,
 	}
+	p.Tags = r.stackTags(p.Template)
 	values := map[string]string{}
 	for _, d := range r.tpl.Parameters {
 		x, ok := r.params[d.Name]

@@ -70,6 +70,9 @@ func StatusText(w io.Writer, s *deploy.Status, loc *time.Location) error {
 	if s.Reason != "" {
 		fmt.Fprintf(&b, "  %s\n", s.Reason)
 	}
+	if t := s.Template; t != nil {
+		fmt.Fprintf(&b, "  Template %s (sha256 %.12s, %d parameters)\n", t.URL, t.SHA256, t.Parameters)
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nSTACK\tSTATUS\tRESOURCES")
 	for _, st := range s.Stacks {
