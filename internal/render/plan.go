@@ -274,12 +274,16 @@ func destroyOrder(p *plan.Plan) string {
 	return order
 }
 
+// tagList shows the tags a person sets or reads; the two that record the
+// template repeat the Template line, and are left to the JSON.
 func tagList(tags []plan.Tag) string {
-	parts := make([]string, len(tags))
-	for i, t := range tags {
-		parts[i] = t.Key + "=" + t.Value
+	var parts []string
+	for _, t := range tags {
+		if t.Key != plan.TagTemplate && t.Key != plan.TagTemplateID {
+			parts = append(parts, t.Key+"="+t.Value)
+		}
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, ", ") + " (and the template's URL and sha256)"
 }
 
 func quoteEmpty(s string) string {
