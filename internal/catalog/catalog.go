@@ -1,8 +1,11 @@
-// Package catalog describes the hosted HyperPod main stacks as data: their
-// nested stacks and the conditions that create them, what each stack's
-// outputs feed and what consumers read instead when it is skipped, the
-// DependsOn couplings, and every parameter the main templates declare. It
-// follows the real templates, quirks included, and does no I/O.
+// Package catalog is what only hpctl knows about the hosted HyperPod main
+// stacks, as data: each nested stack as users speak of it (its name, what it
+// makes, its quirks, the buckets it creates or empties), hpctl's knowledge of
+// its condition (held against the live template's own on every plan), and
+// every parameter of the newest main stacks hpctl knows, with what hpctl
+// must never let through (placeholder defaults). Which stacks a template
+// creates, in which order, and what they read, the plan takes from the
+// template itself. It does no I/O.
 package catalog
 
 import (
@@ -44,9 +47,6 @@ type Stack struct {
 	Switch string
 	// When is the template's condition for creating the stack.
 	When Cond
-	// DependsOn lists stacks this one names in DependsOn: CloudFormation
-	// rejects the template when one of them is not created.
-	DependsOn []string
 	// Core stacks are the ones the plan always lists (14 EKS, 8 Slurm); the
 	// others are declared by newer templates and mostly off.
 	Core bool
@@ -62,20 +62,6 @@ type Stack struct {
 	// EmptiesOnDelete is the main-stack parameter naming a bucket whose
 	// every object the stack deletes when it is deleted ("" for none).
 	EmptiesOnDelete string
-}
-
-// Feed is one output a nested stack hands to others through the main stack:
-// consumers read Output of From when When holds, else the main-stack
-// parameter Else (or the constant ElseValue when Else is "").
-type Feed struct {
-	From   string
-	Output string
-	To     []string
-	// When is the Fn::If condition that picks the output; the zero Cond is
-	// an unconditional GetAtt.
-	When      Cond
-	Else      string
-	ElseValue string
 }
 
 // Param is one parameter the main template declares.
@@ -106,7 +92,6 @@ type Orchestration struct {
 	Version      string
 	Capabilities []string
 	Stacks       []Stack
-	Feeds        []Feed
 	Params       []Param
 	// Outputs are the main stack's outputs.
 	Outputs []string
@@ -139,62 +124,6 @@ func (o *Orchestration) Core() []Stack {
 		}
 	}
 	return out
-}
-
-// After returns the stacks s waits for: the stacks whose outputs it reads
-// and the stacks it names in DependsOn.
-func (o *Orchestration) After(name string) []string {
-	var out []string
-	add := func(n string) {
-		if n != name && !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	for _, f := range o.Feeds {
-		if slices.Contains(f.To, name) {
-			add(f.From)
-		}
-	}
-	if s, ok := o.Stack(name); ok {
-		for _, d := range s.DependsOn {
-			add(d)
-		}
-		if s.Kind == Inside {
-			add(s.Host)
-		}
-	}
-	return out
-}
-
-// CreateOrder returns the stacks in an order CloudFormation could create
-// them: each after every stack it waits for, ties broken by catalog order.
-// The reverse is the order deletion takes.
-func (o *Orchestration) CreateOrder() ([]string, error) {
-	done := map[string]bool{}
-	var order []string
-	for len(order) < len(o.Stacks) {
-		progressed := false
-		for _, s := range o.Stacks {
-			if done[s.Name] {
-				continue
-			}
-			ready := true
-			for _, dep := range o.After(s.Name) {
-				if !done[dep] {
-					ready = false
-					break
-				}
-			}
-			if ready {
-				done[s.Name], progressed = true, true
-				order = append(order, s.Name)
-			}
-		}
-		if !progressed {
-			return nil, fmt.Errorf("catalog %s: the stacks wait for each other in a cycle", o.Name)
-		}
-	}
-	return order, nil
 }
 
 // Cond is a template condition over main-stack parameter values: a leaf

@@ -61,9 +61,6 @@ func TestReferences(t *testing.T) {
 				}
 			}
 			for _, s := range o.Stacks {
-				for _, d := range s.DependsOn {
-					stack(s.Name+".DependsOn", d)
-				}
 				if s.Switch != "" {
 					param(s.Name+".Switch", s.Switch)
 				}
@@ -80,53 +77,7 @@ func TestReferences(t *testing.T) {
 					t.Errorf("%s is nested but has no logical ID", s.Name)
 				}
 			}
-			for _, f := range o.Feeds {
-				stack("feed "+f.Output, f.From)
-				for _, to := range f.To {
-					stack("feed "+f.Output, to)
-				}
-				if f.Else != "" {
-					param("feed "+f.Output, f.Else)
-				}
-				if f.Else != "" && f.ElseValue != "" {
-					t.Errorf("feed %s has both a parameter and a constant fallback", f.Output)
-				}
-				for _, p := range f.When.Params() {
-					param("feed "+f.Output, p)
-				}
-			}
 		})
-	}
-}
-
-func TestCreateOrder(t *testing.T) {
-	for _, tc := range []struct {
-		o      *Orchestration
-		before [][2]string
-	}{
-		{EKS(), [][2]string{
-			{"VPCStack", "PrivateSubnetStack"}, {"PrivateSubnetStack", "EKSClusterStack"}, {"EKSClusterStack", "HelmChartStack"},
-			{"HelmChartStack", "FsxStack"}, {"FsxStack", "HyperPodClusterStack"}, {"SageMakerIAMRoleStack", "HyperPodClusterStack"},
-			{"HyperPodClusterStack", "CertManagerStack"}, {"CertManagerStack", "InferenceOperatorMainStack"},
-			{"HyperPodClusterStack", "ObservabilityCustomStack"}, {"S3BucketStack", "LifeCycleScriptStack"},
-		}},
-		{Slurm(), [][2]string{
-			{"VPCStack", "SecurityGroupStack"}, {"LifeCycleScriptStack", "S3BucketStack"}, {"LifeCycleScriptStack", "SageMakerIAMRoleStack"},
-			{"FsxStack", "HyperPodClusterStack"}, {"SageMakerIAMRoleStack", "HyperPodClusterStack"},
-		}},
-	} {
-		order, err := tc.o.CreateOrder()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(order) != len(tc.o.Stacks) {
-			t.Fatalf("%s: order has %d stacks, catalog %d", tc.o.Name, len(order), len(tc.o.Stacks))
-		}
-		for _, b := range tc.before {
-			if slices.Index(order, b[0]) > slices.Index(order, b[1]) {
-				t.Errorf("%s: %s must come before %s in %v", tc.o.Name, b[0], b[1], order)
-			}
-		}
 	}
 }
 

@@ -49,23 +49,6 @@ func Slurm() *Orchestration {
 				TopLevelName: "<stack>-ssm",
 				Note:         "a standalone template the main stack does not nest: hpctl deploys it as a companion stack; it exports the fixed name SlurmSsmTemplate-SSMDocumentName, one per account and region"},
 		},
-		Feeds: []Feed{
-			{From: "VPCStack", Output: "VpcId", When: isTrue("CreateVPCStack"), Else: "VpcId", To: []string{"SecurityGroupStack"}},
-			{From: "VPCStack", Output: "PrivateSubnetIds", When: isTrue("CreateVPCStack"), Else: "PrivateSubnetIds",
-				To: []string{"FsxStack", "HyperPodClusterStack"}},
-			{From: "SecurityGroupStack", Output: "SlurmSecurityGroupId", When: isTrue("CreateSecurityGroupStack"), Else: "SecurityGroupId",
-				To: []string{"FsxStack", "HyperPodClusterStack"}},
-			{From: "LifeCycleScriptStack", Output: "SlurmLifeCycleScriptSourceS3BucketName", When: isTrue("CreateLifeCycleScriptStack"),
-				Else: "S3BucketName", To: []string{"SageMakerIAMRoleStack"}},
-			// The cluster picks its bucket by CreateS3BucketStack, yet reads it
-			// from LifeCycleScriptStack: a new bucket needs the lifecycle stack.
-			{From: "LifeCycleScriptStack", Output: "SlurmLifeCycleScriptSourceS3BucketName", When: isTrue("CreateS3BucketStack"),
-				Else: "S3BucketName", To: []string{"HyperPodClusterStack"}},
-			{From: "SageMakerIAMRoleStack", Output: "AmazonSagemakerClusterExecutionRoleName", When: isTrue("CreateSageMakerIAMRoleStack"),
-				Else: "SageMakerIAMRoleName", To: []string{"HyperPodClusterStack"}},
-			{From: "FsxStack", Output: "FSxLustreFileSystemDNSName", When: isTrue("CreateFsxStack"), ElseValue: "''",
-				To: []string{"HyperPodClusterStack"}},
-		},
 		Params: slurmParams(),
 	}
 }

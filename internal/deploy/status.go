@@ -26,9 +26,9 @@ type Status struct {
 	Stacks  []StackStatus     `json:"stacks"`
 	Outputs map[string]string `json:"outputs,omitempty"`
 	// Template is the main template the deployment runs, as its tags record it.
-	Template *Template     `json:"template,omitempty"`
+	Template *Template      `json:"template,omitempty"`
 	Cluster  *watch.Cluster `json:"cluster,omitempty"`
-	Nodes   []Node            `json:"nodes,omitempty"`
+	Nodes    []Node         `json:"nodes,omitempty"`
 }
 
 // StackStatus is one stack of the tree.
@@ -36,6 +36,9 @@ type StackStatus struct {
 	Path      string `json:"path"`
 	Status    string `json:"status"`
 	Resources int    `json:"resources"`
+	// Unknown marks a nested stack of the main stack that hpctl's catalog
+	// does not know (a newer template's).
+	Unknown bool `json:"unknown,omitempty"`
 	// Problems are resources that failed, as Path (Type): reason.
 	Problems []string `json:"problems,omitempty"`
 }
@@ -96,7 +99,7 @@ func (d *Deployer) Status(ctx context.Context, name string) (*Status, error) {
 	if st.LastUpdatedTime != nil {
 		s.Updated = *st.LastUpdatedTime
 	}
-	t := &Target{StackName: s.Stack, StackID: s.StackID}
+	t := &Target{StackName: s.Stack, StackID: s.StackID, Orchestrator: orchestratorOf(st, cloud.Parameters(st))}
 	if err := d.walk(ctx, t, s.StackID, s.Stack); err != nil {
 		return nil, err
 	}
@@ -122,7 +125,7 @@ func tree(t *Target, rootStatus string) []StackStatus {
 	for _, r := range t.resources {
 		if r.typ == stackType && strings.HasPrefix(r.physicalID, "arn:") {
 			path := r.path + "/" + r.logicalID
-			nodes[path] = &StackStatus{Path: path, Status: r.status}
+			nodes[path] = &StackStatus{Path: path, Status: r.status, Unknown: r.stackID == t.StackID && !known(t.Orchestrator, r.logicalID)}
 			children[r.path] = append(children[r.path], path)
 		}
 	}

@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/template"
 	"github.com/hpctl/hpctl/internal/watch"
 )
 
@@ -40,6 +40,9 @@ type Target struct {
 	ClusterState *watch.Cluster `json:"clusterState,omitempty"`
 	// Nested are the nested stacks, in the order CloudFormation deletes them.
 	Nested []string `json:"nested,omitempty"`
+	// Unknown are the nested stacks hpctl's catalog does not know, with the
+	// template's condition for each.
+	Unknown []UnknownStack `json:"unknown,omitempty"`
 	// Buckets are the buckets the stacks made that destroy empties first.
 	Buckets []string `json:"buckets,omitempty"`
 	// Companions are the top-level stacks deployed beside the main one.
@@ -52,6 +55,18 @@ type Target struct {
 	resources []resourceRef
 	// wanted is the cluster the spec names ("" when given a stack name).
 	wanted string
+}
+
+// UnknownStack is a nested stack of a newer template than hpctl knows.
+type UnknownStack struct {
+	LogicalID string `json:"logicalId"`
+	Condition string `json:"condition"`
+}
+
+// known reports whether the catalog knows a nested stack of the main stack.
+func known(orchestrator, logicalID string) bool {
+	cat, err := catalog.For(orchestrator)
+	return err == nil && slices.ContainsFunc(cat.Stacks, func(s catalog.Stack) bool { return slices.Contains(s.LogicalIDs, logicalID) })
 }
 
 // Hazard is a brought thing a hosted template changes on delete.
@@ -103,7 +118,9 @@ func (d *Deployer) Find(ctx context.Context, stackName, cluster string) (*Target
 		if err := d.walk(ctx, t, t.StackID, t.StackName); err != nil {
 			return nil, err
 		}
-		t.Nested = nestedOrder(t)
+		if t.Nested, err = d.nestedOrder(ctx, t, params); err != nil {
+			return nil, err
+		}
 		if err := d.findCluster(ctx, t, clusterOf(st)); err != nil {
 			return nil, err
 		}
@@ -171,33 +188,30 @@ func (d *Deployer) walk(ctx context.Context, t *Target, id, path string) error {
 
 const stackType = "AWS::CloudFormation::Stack"
 
-// nestedOrder lists the root's nested stacks in the reverse of the
-// catalog's creation order, the way CloudFormation takes them down.
-func nestedOrder(t *Target) []string {
+// nestedOrder lists the root's nested stacks in the order CloudFormation
+// takes them down: the reverse of the order its own template, evaluated on
+// the stack's parameters, creates them in. Nested stacks hpctl does not know
+// are ordered with the rest; any the template does not explain go last.
+func (d *Deployer) nestedOrder(ctx context.Context, t *Target, params map[string]string) ([]string, error) {
 	var present []string
 	for _, r := range t.resources {
 		if r.typ == stackType && r.stackID == t.StackID {
 			present = append(present, r.logicalID)
 		}
 	}
+	tpl, err := d.template(ctx, t.StackID)
+	if err != nil {
+		return nil, err
+	}
+	order, err := tpl.Evaluate(template.Env{Params: params, Region: d.Region, StackName: t.StackName}).NestedOrder()
+	if err != nil {
+		return nil, fmt.Errorf("the template of %s: %w", t.StackName, err)
+	}
+	slices.Reverse(order)
 	var out []string
-	if cat, err := catalog.For(t.Orchestrator); err == nil {
-		if order, err := cat.CreateOrder(); err == nil {
-			slices.Reverse(order)
-			for _, name := range order {
-				for _, s := range cat.Stacks {
-					if s.Name != name {
-						continue
-					}
-					ids := slices.Clone(s.LogicalIDs)
-					slices.Reverse(ids)
-					for _, id := range ids {
-						if slices.Contains(present, id) && !slices.Contains(out, id) {
-							out = append(out, id)
-						}
-					}
-				}
-			}
+	for _, id := range order {
+		if slices.Contains(present, id) {
+			out = append(out, id)
 		}
 	}
 	for _, id := range present {
@@ -205,7 +219,26 @@ func nestedOrder(t *Target) []string {
 			out = append(out, id)
 		}
 	}
-	return out
+	for _, id := range out {
+		if !known(t.Orchestrator, id) {
+			res, _ := tpl.Resource(id)
+			t.Unknown = append(t.Unknown, UnknownStack{LogicalID: id, Condition: tpl.Describe(res.Condition)})
+		}
+	}
+	return out, nil
+}
+
+// template reads and parses the template a stack runs.
+func (d *Deployer) template(ctx context.Context, stackID string) (*template.Template, error) {
+	out, err := d.CFN.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stackID)})
+	if err != nil {
+		return nil, fmt.Errorf("read the template of %s: %w", stackID, err)
+	}
+	tpl, err := template.Parse([]byte(aws.ToString(out.TemplateBody)))
+	if err != nil {
+		return nil, fmt.Errorf("parse the template of %s: %w", stackID, err)
+	}
+	return tpl, nil
 }
 
 // findCluster records the cluster when a stack of the tree made it: only
@@ -267,23 +300,15 @@ func (d *Deployer) findBuckets(ctx context.Context, t *Target) error {
 }
 
 // deletionPolicies reads the DeletionPolicy of every resource of a stack's
-// template (JSON is YAML; short-form tags parse as tags).
+// template.
 func (d *Deployer) deletionPolicies(ctx context.Context, stackID string) (map[string]string, error) {
-	out, err := d.CFN.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stackID)})
+	tpl, err := d.template(ctx, stackID)
 	if err != nil {
-		return nil, fmt.Errorf("read the template of %s: %w", stackID, err)
-	}
-	var tpl struct {
-		Resources map[string]struct {
-			DeletionPolicy string `yaml:"DeletionPolicy"`
-		} `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal([]byte(aws.ToString(out.TemplateBody)), &tpl); err != nil {
-		return nil, fmt.Errorf("parse the template of %s: %w", stackID, err)
+		return nil, err
 	}
 	policies := map[string]string{}
-	for id, r := range tpl.Resources {
-		policies[id] = r.DeletionPolicy
+	for _, r := range tpl.Resources {
+		policies[r.ID], _ = r.DeletionPolicy.(string)
 	}
 	return policies, nil
 }

@@ -523,3 +523,31 @@ func BenchmarkLoadAndResolve20Groups(b *testing.B) {
 		}
 	}
 }
+
+// The create order comes from what the template's stacks read and name in
+// DependsOn; destroy takes the reverse.
+func TestCreateOrderFollowsTheTemplate(t *testing.T) {
+	for _, tc := range []struct {
+		spec   string
+		before [][2]string
+	}{
+		{fullEKS, [][2]string{
+			{"VPCStack", "PrivateSubnetStack"}, {"PrivateSubnetStack", "EKSClusterStack"}, {"EKSClusterStack", "HelmChartStack"},
+			{"HelmChartStack", "FsxStack"}, {"FsxStack", "HyperPodClusterStack"}, {"SageMakerIAMRoleStack", "HyperPodClusterStack"},
+			{"HyperPodClusterStack", "CertManagerStack"}, {"CertManagerStack", "InferenceOperatorMainStack"},
+			{"HyperPodClusterStack", "ObservabilityCustomStack"}, {"S3BucketStack", "LifeCycleScriptStack"},
+		}},
+		{fullSlurm, [][2]string{
+			{"VPCStack", "SecurityGroupStack"}, {"LifeCycleScriptStack", "SageMakerIAMRoleStack"},
+			{"FsxStack", "HyperPodClusterStack"}, {"SageMakerIAMRoleStack", "HyperPodClusterStack"},
+		}},
+	} {
+		p := mustPlan(t, tc.spec)
+		for _, b := range tc.before {
+			i, j := slices.Index(p.CreateOrder, b[0]), slices.Index(p.CreateOrder, b[1])
+			if i < 0 || j < 0 || i > j {
+				t.Errorf("%s: %s must come before %s in %v", p.Orchestrator, b[0], b[1], p.CreateOrder)
+			}
+		}
+	}
+}

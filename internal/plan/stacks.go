@@ -330,21 +330,10 @@ func (r *resolver) order(p *Plan) (create, destroy []string) {
 			pending = append(pending, s.Name)
 		}
 	}
-	done := map[string]bool{}
-	var nested []string
-	for len(nested) < len(pending) {
-		progressed := false
-		for _, name := range pending {
-			if done[name] || slices.ContainsFunc(after[name], func(d string) bool { return !done[d] }) {
-				continue
-			}
-			done[name], progressed = true, true
-			nested = append(nested, name)
-		}
-		if !progressed {
-			r.errf("templates", "the main template's stacks wait for each other in a cycle: %v", after)
-			return nil, nil
-		}
+	nested, err := template.Order(pending, after)
+	if err != nil {
+		r.errf("templates", "the main template's stacks: %v", err)
+		return nil, nil
 	}
 	// Companions are created first and destroyed last: deploy makes them
 	// before the main stack, so that a companion that cannot be made (the

@@ -78,6 +78,9 @@ func StatusText(w io.Writer, s *deploy.Status, loc *time.Location) error {
 	for _, st := range s.Stacks {
 		depth := strings.Count(st.Path, "/")
 		name := st.Path[strings.LastIndexByte(st.Path, '/')+1:]
+		if st.Unknown {
+			name += " (not known to hpctl)"
+		}
 		fmt.Fprintf(tw, "%s%s\t%s\t%d\n", strings.Repeat("  ", depth), name, st.Status, st.Resources)
 	}
 	tw.Flush()

@@ -51,6 +51,9 @@ func DestroyPlanText(w io.Writer, t *deploy.Target) error {
 		} else {
 			next("stack %s; CloudFormation deletes its %d nested stacks in this order:", t.StackName, len(t.Nested))
 			fmt.Fprintf(&b, "       %s\n", strings.Join(t.Nested, " → "))
+			for _, u := range t.Unknown {
+				fmt.Fprintf(&b, "       ? %s is not known to hpctl (a newer template's; created when %s)\n", u.LogicalID, u.Condition)
+			}
 		}
 	}
 	for _, c := range t.Companions {
