@@ -580,6 +580,9 @@ Resources:
     Properties:
       PublicAccessBlockConfiguration: {BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true}
       VersioningConfiguration: {Status: Enabled}
+  Document:
+    Type: AWS::SSM::Document
+    Properties: {DocumentType: Session, Content: {schemaVersion: "1.0", sessionType: Standard_Stream, inputs: {runAsEnabled: true}}}
 Outputs:
   Subnets: {Value: !Join [",", [!Ref Public, !If [Never, !Ref Public, !Ref "AWS::NoValue"]]]}
   Bucket: {Value: !Ref Bucket}

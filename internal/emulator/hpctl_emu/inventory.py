@@ -6,6 +6,7 @@ and deleted things still listed are left out."""
 
 from moto.cloudformation.models import cloudformation_backends
 from moto.ec2.models import ec2_backends
+from moto.fsx.models import fsx_backends
 from moto.iam.models import iam_backends
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
@@ -44,5 +45,6 @@ def inventory(region):
         "parameters": sorted(ssm_backends[ACCOUNT][region]._parameters),
         "documents": sorted(d for d in ssm_backends[ACCOUNT][region]._documents if not d.startswith("AWS-")),
         "logGroups": sorted(logs_backends[ACCOUNT][region].groups),
+        "fileSystems": sorted(fsx_backends[ACCOUNT][region].file_systems),
     }
     return out

@@ -306,7 +306,39 @@ class TopLevelStack:
         return f"the stack {native.physical_id} ended {status}" if status == "DELETE_FAILED" else None
 
 
+# ---- the FSx subnet helper ---------------------------------------------------------
+
+class FsxHelper:
+    """The hosted fsx-filesystem template's inline helper Lambda: pick the
+    first of PrivateSubnetIds in FsxAvailabilityZoneId (or take FsxSubnetId),
+    failing as it does when none is there. An existing file system is taken as
+    given: the real helper describes it, and moto holds only those made here."""
+
+    @staticmethod
+    def create(stack, logical_id, props):
+        if props.get("FsxFileSystemId"):
+            return f"{logical_id}-{props['FsxFileSystemId']}", {"FileSystemId": props["FsxFileSystemId"], "FSxMountName": "fsx"}
+        if props.get("FsxSubnetId"):
+            return f"{logical_id}-{props['FsxSubnetId']}", {"SubnetId": props["FsxSubnetId"]}
+        zone = props.get("FsxAvailabilityZoneId", "")
+        ec2 = ec2_backends[stack.account_id][stack.region_name]
+        for subnet_id in split(props.get("PrivateSubnetIds")):
+            try:
+                subnet = ec2.get_subnet(subnet_id)
+            except Exception:
+                continue
+            if getattr(subnet, "availability_zone_id", None) == zone:
+                return f"{logical_id}-{subnet_id}", {"SubnetId": subnet_id}
+        from .engine import EmulatorError
+        raise EmulatorError(f"No subnet found in availability zone ID {zone}")
+
+    @staticmethod
+    def delete(native):
+        pass
+
+
 HANDLERS = {
+    "fsx-helper": FsxHelper,
     "lifecycle-scripts": LifecycleScripts,
     "cluster-template": ClusterTemplate,
     "top-level-stack": TopLevelStack,

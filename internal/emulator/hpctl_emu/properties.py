@@ -1,12 +1,15 @@
 """Resource properties moto's CloudFormation ignores, applied the way AWS
 applies them: a subnet's AvailabilityZoneId, a bucket's public-access block
-and versioning, and a VPC endpoint's type (Gateway when left out)."""
+and versioning, a VPC endpoint's type (Gateway when left out), and an SSM
+document's format (JSON when left out: AWS::SSM::Document, DocumentFormat,
+"JSON is the default format", CloudFormation User Guide)."""
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.ec2.models import ec2_backends
 from moto.ec2.models import subnets as ec2_subnets
 from moto.ec2.models import vpcs as ec2_vpcs
 from moto.s3 import models as s3_models
+from moto.ssm import models as ssm_models
 
 _orig = {}
 
@@ -41,8 +44,14 @@ def endpoint(cls, resource_name, cloudformation_json, account_id, region_name, *
     return _orig["endpoint"].__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
 
+def document(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json.get("Properties") or {}
+    props.setdefault("DocumentFormat", "JSON")
+    return _orig["document"].__func__(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
 def patch():
     for key, cls, fn in (("subnet", ec2_subnets.Subnet, subnet), ("bucket", s3_models.FakeBucket, bucket),
-                         ("endpoint", ec2_vpcs.VPCEndPoint, endpoint)):
+                         ("endpoint", ec2_vpcs.VPCEndPoint, endpoint), ("document", ssm_models.Document, document)):
         _orig[key] = cls.create_from_cloudformation_json
         cls.create_from_cloudformation_json = classmethod(fn)
