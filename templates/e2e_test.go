@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -349,14 +350,16 @@ func (r *rig) checkCluster(c *spec.Cluster, p *plan.Plan) {
 		r.t.Error("an EKS cluster names its EKS cluster")
 	}
 	if c.Orchestrator == spec.Slurm {
-		template, err := r.c.S3.GetObject(r.ctx, &s3.GetObjectInput{Bucket: aws.String(p.ResourcePrefix + "-bucket"), Key: aws.String("provisioning_parameters.json")})
+		// The cluster Lambda writes it next to the OnCreate script.
+		key := path.Join(path.Dir(c.Storage.Bucket.OnCreatePath), "provisioning_parameters.json")
+		template, err := r.c.S3.GetObject(r.ctx, &s3.GetObjectInput{Bucket: aws.String(p.ResourcePrefix + "-bucket"), Key: aws.String(key)})
 		if c.Storage.Bucket.Name == "" {
 			if err != nil {
-				r.t.Fatalf("provisioning_parameters.json: %v", err)
+				r.t.Fatalf("%s: %v", key, err)
 			}
 			body, _ := io.ReadAll(template.Body)
 			if !strings.Contains(string(body), `"controller_group": "controller"`) {
-				r.t.Errorf("provisioning_parameters.json: %s", body)
+				r.t.Errorf("%s: %s", key, body)
 			}
 		}
 	}
@@ -432,5 +435,41 @@ func TestInjectedFailureRollsBackTheStandIns(t *testing.T) {
 		if !slices.Equal(items, before[kind]) {
 			t.Errorf("after the rollback, %s are %v; before they were %v", kind, items, before[kind])
 		}
+	}
+}
+
+// The hosted fsx-filesystem template's shape trap, reproduced by the
+// stand-ins on the emulator: two brought security groups reach
+// AWS::FSx::FileSystem as one invalid ID, and the file system fails after
+// the stacks before it were built. (hpctl's plan refuses such a spec; this
+// deploys the stand-ins directly to show that the trap is real.)
+func TestTwoBroughtSecurityGroupsBreakTheNewFileSystem(t *testing.T) {
+	r := newRig(t)
+	data, _ := os.ReadFile("../examples/eks-existing-vpc.yaml")
+	c, _ := spec.Load("eks-existing-vpc.yaml", data)
+	r.bring(c)
+	second := r.create(&cloudformation.CreateStackInput{StackName: aws.String("second-group"), TemplateBody: aws.String(
+		"Parameters: {Vpc: {Type: String}}\nResources:\n  Group: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: second, VpcId: !Ref Vpc}}\n" +
+			"Outputs:\n  Group: {Value: !GetAtt Group.GroupId}\n"),
+		Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Vpc"), ParameterValue: aws.String(c.Network.VPC.ID)}}})
+	group := aws.ToString(r.settle(second, cftypes.StackStatusCreateComplete).Outputs[0].OutputValue)
+	c.Templates = spec.Templates{Bucket: standInBucket}
+	p, ds := plan.Resolve(c, plan.Options{Region: emulator.Region, Main: mustMain(t, "eks")})
+	if ds.HasErrors() {
+		t.Fatal(ds.Errors())
+	}
+	two := c.Network.SecurityGroup.IDs[0] + "," + group
+	var params []cftypes.Parameter
+	for _, x := range p.Sent() {
+		if x.Name == "SecurityGroupIds" {
+			x.Value = two
+		}
+		params = append(params, cftypes.Parameter{ParameterKey: aws.String(x.Name), ParameterValue: aws.String(x.Value)})
+	}
+	id := r.create(&cloudformation.CreateStackInput{StackName: aws.String(p.StackName), TemplateURL: aws.String(p.Template.URL),
+		Parameters: params, Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityAutoExpand, cftypes.CapabilityCapabilityNamedIam}})
+	r.settle(id, cftypes.StackStatusRollbackComplete)
+	if got := r.failures(); !strings.Contains(got, "FSxLustreFileSystem") || !strings.Contains(got, "Value '"+two+"' at 'securityGroupIds.1.member' failed to satisfy constraint") {
+		t.Errorf("the file system did not fail on the one-String security groups:\n%s", got)
 	}
 }

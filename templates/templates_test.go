@@ -90,7 +90,7 @@ func TestNestedStacksAreWiredLikeTheHostedOnes(t *testing.T) {
 		main := load(t, cat.Name, cat.MainTemplate)
 		want := map[string]string{} // logical ID → template file
 		for _, s := range cat.Stacks {
-			if s.Kind != catalog.Nested {
+			if s.Kind != catalog.Nested || s.Retired != "" {
 				continue
 			}
 			for _, id := range s.LogicalIDs {
@@ -132,6 +132,49 @@ func TestNestedStacksAreWiredLikeTheHostedOnes(t *testing.T) {
 				if _, err := Read(cat.Name, s.Template); err != nil {
 					t.Errorf("%s: companion %s: %v", cat.Name, s.Name, err)
 				}
+			}
+		}
+	}
+}
+
+// Every stand-in nested template declares the parameters of the newest
+// real one, with their types and whether they have a default, and at least
+// its outputs, as the catalog records them: a String the real template
+// wraps into a list stays a String here, so the trap shows in hpctl's tests.
+func TestStandInsKeepTheRealInterfaces(t *testing.T) {
+	for _, cat := range orchestrations() {
+		ifs, err := catalog.Interfaces(cat.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for file, in := range ifs {
+			tpl := load(t, cat.Name, file)
+			for name, p := range in.Parameters {
+				d, ok := tpl.Parameters[name]
+				_, hasDefault := d["Default"]
+				switch {
+				case !ok:
+					t.Errorf("%s: %s is not declared", file, name)
+				case d["Type"] != p.Type:
+					t.Errorf("%s: %s is %v, the hosted template declares %s", file, name, d["Type"], p.Type)
+				case hasDefault != (p.Default != nil):
+					t.Errorf("%s: %s has a default: %v; the hosted one: %v", file, name, hasDefault, p.Default != nil)
+				}
+			}
+			for name := range tpl.Parameters {
+				if _, ok := in.Parameters[name]; !ok {
+					t.Errorf("%s declares %s, which the hosted template does not", file, name)
+				}
+			}
+			for _, o := range in.Outputs {
+				if _, ok := tpl.Outputs[o]; !ok {
+					t.Errorf("%s lacks the output %s", file, o)
+				}
+			}
+		}
+		for _, s := range cat.Stacks {
+			if _, ok := ifs[s.Template]; s.Template != "" && s.Retired == "" && s.Kind != catalog.Companion && !ok {
+				t.Errorf("%s: no recorded interface for %s", cat.Name, s.Template)
 			}
 		}
 	}
@@ -194,7 +237,7 @@ func TestConditionsAgreeWithTheCatalog(t *testing.T) {
 			region := []string{"us-west-2", "af-south-1"}[n%2]
 			get := func(p string) string { return values[p] }
 			for _, s := range cat.Stacks {
-				if s.Kind == catalog.Companion || s.Kind == catalog.Inside {
+				if s.Kind == catalog.Companion || s.Kind == catalog.Inside || s.Retired != "" {
 					continue
 				}
 				want := s.When.Eval(get, region)

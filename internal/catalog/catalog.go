@@ -47,9 +47,18 @@ type Stack struct {
 	Switch string
 	// When is the template's condition for creating the stack.
 	When Cond
-	// Core stacks are the ones the plan always lists (14 EKS, 8 Slurm); the
-	// others are declared by newer templates and mostly off.
+	// Core stacks are the ones the plan always lists; the others are
+	// declared by newer templates and mostly off.
 	Core bool
+	// Since is the template version that added it ("" for Aug/Dec), and
+	// Retired says what replaced it in the newest template: a template
+	// without a retired stack is no drift.
+	Since   string
+	Retired string
+	// SingleValued are parameters the nested template takes as one String
+	// and wraps in a one-element list: a comma-separated value there is one
+	// invalid ID, found only when the resource is created.
+	SingleValued []SingleValue
 	// Creates says in a few words what the stack makes.
 	Creates string
 	// Note is where the real template differs from the usual description.
@@ -64,6 +73,16 @@ type Stack struct {
 	EmptiesOnDelete string
 }
 
+// SingleValue is a value-shape trap of a nested template: Param (the nested
+// parameter, fed by the main one of that name or by its stack's output) must
+// hold one value, unless the main-stack condition Unless holds (the resource
+// that wraps it is then not created).
+type SingleValue struct {
+	Param  string
+	Unless Cond
+	Why    string
+}
+
 // Param is one parameter the main template declares.
 type Param struct {
 	Name    string   `json:"name"`
@@ -75,7 +94,7 @@ type Param struct {
 	// where the spec supplies nothing.
 	Placeholder bool   `json:"placeholder,omitempty"`
 	Blank       string `json:"-"`
-	// Since is the template version that added it: Aug, Dec or idx.
+	// Since is the template version that added it: Aug, Dec, idx or 2026.
 	Since string `json:"since"`
 	About string `json:"about"`
 }

@@ -12,8 +12,8 @@ func TestCounts(t *testing.T) {
 		extra, slots  int
 		firstLogicals []string
 	}{
-		{o: EKS(), params: 140, core: 14, extra: 7},
-		{o: Slurm(), params: 49, core: 8, extra: 0},
+		{o: EKS(), params: 150, core: 15, extra: 9},
+		{o: Slurm(), params: 80, core: 11, extra: 0},
 	} {
 		t.Run(tc.o.Name, func(t *testing.T) {
 			if got := len(tc.o.Params); got != tc.params {
@@ -25,13 +25,13 @@ func TestCounts(t *testing.T) {
 					t.Errorf("parameter %s declared twice", p.Name)
 				}
 				seen[p.Name] = true
-				if p.Type != "String" && p.Type != "Number" {
+				if p.Type != "String" && p.Type != "Number" && p.Type != "CommaDelimitedList" {
 					t.Errorf("%s: type %q", p.Name, p.Type)
 				}
 				if len(p.Allowed) > 0 && !slices.Contains(p.Allowed, p.Default) {
 					t.Errorf("%s: default %q is not allowed by %v", p.Name, p.Default, p.Allowed)
 				}
-				if !slices.Contains([]string{"Aug", "Dec", "idx"}, p.Since) || p.About == "" {
+				if !slices.Contains([]string{"Aug", "Dec", "idx", "2026"}, p.Since) || p.About == "" {
 					t.Errorf("%s: since %q about %q", p.Name, p.Since, p.About)
 				}
 			}
@@ -140,5 +140,32 @@ func TestCondString(t *testing.T) {
 	rig, _ := EKS().Stack("RigEndpointStack")
 	if got := rig.When.String(); got != "RigSettings1 != '[]'" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestInterfaces(t *testing.T) {
+	for _, o := range []*Orchestration{EKS(), Slurm()} {
+		ifs, err := Interfaces(o.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range o.Stacks {
+			if s.Kind == Inside || s.Template == "" || s.Retired != "" || s.Kind == Companion {
+				continue
+			}
+			in, ok := ifs[s.Template]
+			if !ok {
+				t.Errorf("%s: no recorded interface of %s", o.Name, s.Template)
+				continue
+			}
+			for _, sv := range s.SingleValued {
+				if p, ok := in.Parameters[sv.Param]; !ok || p.Type != "String" {
+					t.Errorf("%s: %s is single-valued, but %s declares it %+v", s.Name, sv.Param, s.Template, p)
+				}
+			}
+		}
+		if p := ifs["hyperpod-cluster-template.yaml"].Parameters["RigSettings20"]; o.Name == "eks" && (p.Type != "String" || *p.Default != "[]") {
+			t.Errorf("slots are not expanded: %+v", p)
+		}
 	}
 }

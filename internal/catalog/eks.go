@@ -1,26 +1,26 @@
 package catalog
 
-// ampRegions are the regions of the EKS main stack's AMPRegionMapping: the
+// ampRegions are the regions of the EKS main stack's AMPRegionMapping (16
+// since 2026: ca-central-1 and ap-northeast-2 were dropped): the
 // observability custom resource exists only there, whatever the switch says.
+// The plan reads the live template's own mapping; this is hpctl's knowledge
+// of it, held against the template's decision as drift.
 var ampRegions = []string{
-	"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
-	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ca-central-1", "eu-central-1",
+	"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-south-1", "ap-northeast-1",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "eu-central-1",
 	"eu-west-1", "eu-west-2", "eu-north-1", "eu-south-2", "sa-east-1",
 }
 
-// ObservabilityRegions returns the regions where the EKS observability
-// feature can be switched on.
-func ObservabilityRegions() []string { return append([]string(nil), ampRegions...) }
-
 // EKS is the hosted EKS main stack, main-stack-eks-based-template.yaml,
-// newest known version (idx, after 2025-12).
+// newest known version (288892733c, 2026: 150 parameters, 23 nested stacks).
 func EKS() *Orchestration {
 	hp := and(isTrue("CreateHyperPodClusterStack"), not(and(isTrue("CreateEKSClusterStack"), isFalse("CreateHelmChartStack"))))
+	helmInference := and(isTrue("EnableHPInferenceFeature"), isFalse("EnableHPInferenceAddonFeature"))
 	return &Orchestration{
 		Name:         "eks",
 		MainTemplate: "main-stack-eks-based-template.yaml",
 		Prefix:       "templates",
-		Version:      "idx (EKS main stack after 2025-12, 140 parameters)",
+		Version:      "2026-04, 288892733c: 150 parameters, 23 nested stacks",
 		// AUTO_EXPAND because the template uses the AWS::LanguageExtensions transform.
 		Capabilities: []string{"CAPABILITY_AUTO_EXPAND", "CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"},
 		Stacks: []Stack{
@@ -58,18 +58,34 @@ func EKS() *Orchestration {
 				Creates: "the HyperPod cluster",
 				Note: "two nested stacks: HyperPodParamClusterStack renders the cluster template into the lifecycle bucket, " +
 					"HyperPodClusterStack deploys it; neither is created when a new EKS cluster has no Helm chart"},
+			{Name: "FsxFilesystemStack", LogicalIDs: []string{"FsxFilesystemStack"}, Kind: Nested, Template: "fsx-filesystem-template.yaml",
+				Switch: "CreateFsxStack", When: isTrue("CreateFsxStack"), Core: true, Since: "2026",
+				Creates: "FSx for Lustre file system (or FsxFileSystemId), in parallel with EKS",
+				SingleValued: []SingleValue{{Param: "SecurityGroupIds", Unless: ne("FsxFileSystemId", ""),
+					Why: "wraps it in a one-element list for AWS::FSx::FileSystem SecurityGroupIds"}}},
+			{Name: "FsxK8sIntegrationStack", LogicalIDs: []string{"FsxK8sIntegrationStack"}, Kind: Nested, Template: "fsx-k8s-integration-template.yaml",
+				Switch: "CreateFsxStack", When: isTrue("CreateFsxStack"), Core: true, Since: "2026",
+				Creates: "the FSx CSI driver add-on, the EKS OIDC provider and the Lustre volume",
+				Note:    "the HyperPod cluster waits for it"},
 			{Name: "FsxStack", LogicalIDs: []string{"FsxStack"}, Kind: Nested, Template: "fsx-template.yaml",
-				Switch: "CreateFsxStack", When: isTrue("CreateFsxStack"), Core: true,
-				Creates: "FSx for Lustre (or FsxFileSystemId) with its CSI driver and volume"},
+				Switch: "CreateFsxStack", When: isTrue("CreateFsxStack"), Retired: "replaced by FsxFilesystemStack and FsxK8sIntegrationStack in 2026",
+				Creates: "FSx for Lustre (or FsxFileSystemId) with its CSI driver and volume",
+				SingleValued: []SingleValue{{Param: "SecurityGroupIds", Unless: ne("FsxFileSystemId", ""),
+					Why: "wraps it in a one-element list for AWS::FSx::FileSystem SecurityGroupIds"}}},
 			{Name: "PrivateSubnetTagsStack", LogicalIDs: []string{"PrivateSubnetTagsStack"}, Kind: Nested, Template: "private-subnet-tagging-template.yaml",
-				Switch: "EnableHPInferenceFeature", When: isTrue("EnableHPInferenceFeature"), Core: true,
+				Switch: "EnableHPInferenceFeature", When: helmInference, Core: true,
 				Creates: "load-balancer tags on the private subnets",
-				Note:    "switched by EnableHPInferenceFeature, shared with InferenceOperatorMainStack"},
+				Note:    "switched by EnableHPInferenceFeature (on the Helm path), shared with InferenceOperatorMainStack"},
 			{Name: "InferenceOperatorMainStack", LogicalIDs: []string{"InferenceOperatorMainStack"}, Kind: Nested,
 				Template: "inference-operator-main-stack-template.yaml", Switch: "EnableHPInferenceFeature",
-				When: isTrue("EnableHPInferenceFeature"), Core: true,
-				Creates: "the HyperPod inference operator, its roles and a retained TLS bucket",
+				When: helmInference, Core: true,
+				Creates: "the HyperPod inference operator (Helm path), its roles and a retained TLS bucket",
 				Note:    "the template defaults EnableHPInferenceFeature to true, and reads HyperPodClusterStack outputs unconditionally"},
+			{Name: "InferenceOperatorAddonStack", LogicalIDs: []string{"InferenceOperatorAddonStack"}, Kind: Nested,
+				Template: "main-stack-inference-operator-addon-template.yaml", Since: "2026",
+				When:    and(isTrue("EnableHPInferenceFeature"), isTrue("EnableHPInferenceAddonFeature")),
+				Creates: "the HyperPod inference operator as an EKS add-on (12 child stacks, most retained on delete)",
+				Note:    "EnableHPInferenceAddonFeature, which hpctl leaves off; names a global bucket hp-<short prefix>-access-logs when the bucket stack is off"},
 			{Name: "ObservabilityCustomStack", LogicalIDs: []string{"ObservabilityCustomResourceRole", "ObservabilityCustomResourceFunction", "ObservabilityCustomResource"},
 				Kind: CustomResource, Template: "observability-template.yaml", Switch: "EnableObservabilityFeature",
 				When: and(isTrue("EnableObservabilityFeature"), inRegions(ampRegions...)), Core: true,
@@ -88,7 +104,7 @@ func EKS() *Orchestration {
 			{Name: "TaskGovernanceClusterPolicyLambdaStack", LogicalIDs: []string{"TaskGovernanceClusterPolicyLambdaStack"}, Kind: Nested,
 				Template: "task-governance-cluster-policy-lambda-template.yaml",
 				When:     and(isTrue("CreateEKSClusterStack"), isTrue("CreateTaskGovernanceClusterPolicyStack")), Creates: "the Lambda behind the cluster scheduler config",
-				Note: "exports the fixed name TaskGovernanceAddonLambdaArn: one per account and region"},
+				Note: "exports TaskGovernanceAddonLambdaArn-<EKS cluster name>: one per EKS cluster"},
 			{Name: "TaskGovernanceClusterPolicyStack", LogicalIDs: []string{"TaskGovernanceClusterPolicyStack"}, Kind: Nested,
 				Template: "task-governance-cluster-policy-template.yaml",
 				When:     and(isTrue("CreateEKSClusterStack"), isTrue("CreateHyperPodClusterStack"), isTrue("CreateTaskGovernanceClusterPolicyStack")),
@@ -105,7 +121,8 @@ func EKS() *Orchestration {
 		Params: eksParams(),
 		Outputs: []string{
 			"OutputVpcId", "OutputPrivateSubnetIds", "OutputSecurityGroupId", "OutputEKSClusterArn", "OutputEKSClusterName",
-			"OutputSageMakerIAMRoleArn", "OutputInfOperatorIAMRoleArn", "OutputInfOperatorIAMRoleName", "OutputS3BucketName",
+			"OutputSageMakerIAMRoleArn", "OutputInfOperatorIAMRoleArn", "OutputInfOperatorIAMRoleName",
+			"OutputTLSCertificatesBucketName", "OutputTLSCertificatesBucketArn", "OutputS3BucketName",
 			"OutputHyperPodClusterName", "OutputHyperPodClusterArn", "OutputObservabilityStackId", "OutputHPTOIAMRoleArn",
 			"OutputHPTOIAMRoleName", "TaskGovernanceClusterPolicyLambdaArn", "ClusterSchedulerConfigArn", "ClusterSchedulerConfigId",
 		},

@@ -49,20 +49,27 @@ func enum(p Param, allowed ...string) Param {
 	return p
 }
 
-// eksParams are the 140 parameters of the EKS main stack, in the order of its
+// eksParams are the 150 parameters of the EKS main stack, in the order of its
 // interface groups.
 func eksParams() []Param {
 	ps := []Param{
 		// General
 		str("ResourceNamePrefix", "sagemaker-hyperpod-eks", "Aug", "prefix of every resource name the stacks create; S3 bucket names derive from it"),
+		str("ResourceNameShortPrefix", "smhp1eks", "2026", "short prefix of names with length limits (inference stacks); one of them is the global bucket hp-<short>-access-logs"),
 		enum(str("Stage", "prod", "Aug", "hosted bucket suffix aws-sagemaker-hyperpod-cluster-setup-<region>-<stage> for nested templates and Lambda code"), stages...),
 		str("CustomBucketName", "", "Aug", "when set, nested templates and Lambda code come from this bucket (same layout)"),
+		str("TlsCertificateBucketName", "", "2026", "existing TLS certificate bucket of the inference add-on; empty creates one"),
+		str("InferenceOperatorExecutionRoleArn", "", "2026", "existing inference add-on execution role; empty creates one"),
+		str("KedaRoleArn", "", "2026", "existing KEDA role of the inference add-on; empty creates one"),
+		str("AlbControllerRoleArn", "", "2026", "existing ALB controller role of the inference add-on; empty creates one"),
+		str("JumpstartGatedModelDownloadRoleArn", "", "2026", "existing JumpStart gated-model role of the inference add-on; empty creates one"),
 		enum(str("NodeRecovery", "Automatic", "Aug", "cluster NodeRecovery"), nodeRecover...),
 		enum(str("NodeProvisioningMode", "", "Aug", "Continuous sets the cluster's NodeProvisioningMode; empty leaves it out"), "Continuous", ""),
 		str("HyperPodClusterRole", "", "Dec", "existing cluster role ARN for Karpenter; empty creates <prefix>-ClsRole when needed"),
 		enum(str("AutoScalerType", "None", "Dec", "Karpenter enables cluster autoscaling (needs NodeProvisioningMode Continuous)"), "Karpenter", "None"),
 		str("Tags", "", "Aug", "HyperPod cluster tags: JSON list of {Key,Value}"),
 		sw("EnableHPInferenceFeature", "true", "Aug", "switches PrivateSubnetTagsStack and InferenceOperatorMainStack (and cert-manager)"),
+		sw("EnableHPInferenceAddonFeature", "false", "2026", "true installs the inference operator as an EKS add-on (InferenceOperatorAddonStack) instead of with Helm"),
 		sw("EnableObservabilityFeature", "false", "Dec", "switches the observability custom resource, in AMPRegionMapping regions only"),
 		sw("EnableHPTrainingOperatorFeature", "false", "Dec", "switches HPTrainingOperatorMainStack (and cert-manager)"),
 		// HyperPod cluster
@@ -71,8 +78,10 @@ func eksParams() []Param {
 		sw("CreateTaskGovernanceClusterPolicyStack", "false", "Dec", "task-governance add-on and scheduler config (new EKS and HyperPod cluster only)"),
 		str("PriorityClasses", "", "idx", "task-governance priority classes: JSON list of {Name, Weight}"),
 		enum(str("FairShare", "Disabled", "idx", "task-governance fair share"), "Enabled", "Disabled"),
+		enum(str("IdleResourceSharing", "Disabled", "2026", "task-governance idle compute sharing"), "Enabled", "Disabled"),
 		str("TieredStorageConfig", "", "Dec", "cluster TieredStorageConfig JSON; invalid JSON is dropped silently"),
 		str("TieredKVCacheConfig", "", "Dec", "KV-cache tiering JSON applied by TieredStorageUpdateStack"),
+		str("RestrictedInstanceGroupsConfig", "", "2026", "cluster RestrictedInstanceGroupsConfig JSON (shared FSx of the restricted groups); invalid JSON is dropped"),
 		// Networking
 		sw("CreateVPCStack", "true", "Aug", "create the VPC and the private subnets (one switch for both stacks)"),
 		placeholder("VpcId", "vpc-1234567890abcdef0", "Aug", "existing VPC when CreateVPCStack is false"),
@@ -90,7 +99,7 @@ func eksParams() []Param {
 		// Orchestration
 		sw("CreateEKSClusterStack", "true", "Aug", "create a new EKS cluster"),
 		str("EKSClusterName", "eks", "Aug", "suffix of a new EKS cluster's name, or the full name of an existing one"),
-		str("KubernetesVersion", "1.32", "Aug", "Kubernetes version of a new EKS cluster"),
+		str("KubernetesVersion", "1.33", "Aug", "Kubernetes version of a new EKS cluster"),
 		sw("CreateHelmChartStack", "true", "Aug", "install the HyperPod Helm chart"),
 		str("HelmRepoUrl", "https://github.com/aws/sagemaker-hyperpod-cli.git", "Aug", "Git repository the Helm Lambdas clone"),
 		str("HelmRepoPath", "helm_chart/HyperPodHelmChart", "Aug", "chart path in that repository"),
@@ -123,7 +132,7 @@ func eksParams() []Param {
 		str("DeploymentType", "PERSISTENT_2", "Aug", "FSx for Lustre deployment type"),
 		num("StorageCapacity", "1200", "Aug", "FSx capacity in GiB"),
 		num("PerUnitStorageThroughput", "250", "Aug", "FSx throughput in MB/s per TiB"),
-		enum(str("DataCompressionType", "NONE", "Aug", "FSx compression"), compression...),
+		enum(str("DataCompressionType", "LZ4", "Aug", "FSx compression"), compression...),
 		num("FileSystemTypeVersion", "2.15", "Aug", "Lustre version"),
 		// Observability
 		str("PrometheusWorkspaceId", "", "Dec", "existing AMP workspace ID"),
@@ -139,6 +148,7 @@ func eksParams() []Param {
 		enum(str("ClusterMetricLevel", "BASIC", "Dec", "observability add-on metric level"), "BASIC", "ADVANCED"),
 		enum(str("NodeMetricLevel", "BASIC", "Dec", "observability add-on metric level"), "BASIC", "ADVANCED"),
 		enum(str("AcceleratedComputeMetricLevel", "BASIC", "Dec", "observability add-on metric level"), "BASIC", "ADVANCED"),
+		enum(str("RayMetricLevel", "ADVANCED", "2026", "observability add-on Ray metric level"), "DISABLED", "ADVANCED"),
 		sw("Logging", "false", "Dec", "logging in the observability add-on"),
 		str("HyperPodObservabilityRole", "", "Dec", "existing observability add-on role"),
 		str("GrafanaRole", "", "Dec", "existing Grafana role"),

@@ -245,9 +245,9 @@ func TestDeployChangedParameterGoesThroughAChangeSet(t *testing.T) {
 		t.Errorf("without --yes and a terminal: exit %d\n%s", code, errOut)
 	}
 	code, out, errOut = e.deploy("eks", bigger, "--yes")
-	for _, want := range []string{"StorageCapacity  1200 → 2400", "> FsxStack (AWS::CloudFormation::Stack)",
-		"> FileSystem (AWS::SSM::Parameter): Value", "0 to add, 1 to change, 0 to remove.",
-		"UPDATE_COMPLETE              FsxStack/FileSystem", "✓ hpctl-ml-cluster UPDATE_COMPLETE"} {
+	for _, want := range []string{"StorageCapacity  1200 → 2400", "> FsxFilesystemStack (AWS::CloudFormation::Stack)",
+		"> FSxLustreFileSystem (AWS::FSx::FileSystem): StorageCapacity", "0 to add, 1 to change, 0 to remove.",
+		"UPDATE_COMPLETE              FsxFilesystemStack/FSxLustreFileSystem (AWS::FSx::FileSystem)", "✓ hpctl-ml-cluster UPDATE_COMPLETE"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -82,7 +82,7 @@ func TestPlanReadsTemplatesDirWithoutAWS(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := writeSpec(t, dir, "eks-quickstart.yaml", "  stage: prod\n", "  bucket: my-templates\n  dir: ./tpl\n",
-		`{name: eks, version: "1.32"}`, `{name: eks}`)
+		`{name: eks, version: "1.33"}`, `{name: eks}`)
 	env := map[string]string{"HPCTL_OFFLINE": ""}
 	code, out, errOut := run(t, env, "plan", "eks", "-f", spec)
 	if code != ExitOK {

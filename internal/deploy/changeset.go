@@ -148,17 +148,17 @@ func (d *Deployer) changes(ctx context.Context, id string, first *cloudformation
 
 // paramChanges compares the parameters a stack has with those an update
 // gives it: sent values, and template defaults for what is not sent.
-func paramChanges(st *cftypes.Stack, sent map[string]string, declared []cftypes.ParameterDeclaration) []ParamChange {
+func paramChanges(st *cftypes.Stack, sent map[string]string, params []declared) []ParamChange {
 	old := cloud.Parameters(st)
 	var out []ParamChange
-	for _, decl := range declared {
-		name := aws.ToString(decl.ParameterKey)
+	for _, decl := range params {
+		name := decl.key
 		v, ok := sent[name]
 		if !ok {
-			v = aws.ToString(decl.DefaultValue)
+			v = aws.ToString(decl.def)
 		}
 		if was, had := old[name]; (had && was != v) || (!had && ok) {
-			if aws.ToBool(decl.NoEcho) {
+			if decl.noEcho {
 				was, v = "****", "****"
 			}
 			out = append(out, ParamChange{Name: name, Old: was, New: v, Default: !ok})

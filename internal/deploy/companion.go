@@ -3,14 +3,18 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/plan"
 	"github.com/hpctl/hpctl/internal/watch"
+	"github.com/hpctl/hpctl/templates"
 )
 
 // Companion is a standalone template hpctl deploys as its own top-level
@@ -19,22 +23,101 @@ import (
 type Companion struct {
 	Name        string `json:"name"`
 	StackName   string `json:"stackName"`
-	TemplateURL string `json:"templateUrl"`
+	TemplateURL string `json:"templateUrl,omitempty"`
+	// Own says the template is hpctl's own, sent as the body: the hosted one
+	// cannot be deployed as published, and a custom bucket may hold none.
+	Own bool `json:"ownTemplate,omitempty"`
 	// Stack is the existing stack (nil when absent).
 	Stack *cftypes.Stack `json:"-"`
+	body  string
+	// summary is what CloudFormation read in the template.
+	summary *templateSummary
 	// madeByTree says a custom resource of the deployment made it.
 	madeByTree bool
 }
 
-// companions finds the plan's companion stacks and decides about each as
-// about the main stack: absent or deployed goes ahead, dead is replaced
-// when asked, anything else is refused.
-func (d *Deployer) companions(ctx context.Context, req Request, prep *Prepared, emit func(watch.Update)) error {
-	for _, s := range req.Plan.Created() {
+// companionTemplates finds the template of each companion the plan
+// creates and has CloudFormation validate it. A custom bucket's copy is
+// used when the bucket has one (and refused, in CloudFormation's words,
+// when it is broken); otherwise hpctl sends its own.
+func (d *Deployer) companionTemplates(ctx context.Context, p *plan.Plan) ([]Companion, error) {
+	var out []Companion
+	for _, s := range p.Created() {
 		if s.Kind != catalog.Companion {
 			continue
 		}
-		c := Companion{Name: s.Name, StackName: s.TopLevelName, TemplateURL: s.TemplateURL}
+		c := Companion{Name: s.Name, StackName: s.TopLevelName, TemplateURL: s.TemplateURL, Own: s.OwnTemplate}
+		if !c.Own {
+			held, err := d.objectExists(ctx, c.TemplateURL)
+			if err != nil {
+				return nil, err
+			}
+			c.Own = !held
+		}
+		where := c.TemplateURL
+		if c.Own {
+			body, err := ownTemplate(p.Orchestrator, s.Name)
+			if err != nil {
+				return nil, err
+			}
+			c.body, c.TemplateURL, where = body, "", "(hpctl's own)"
+		}
+		summary, err := d.validate(ctx, c.TemplateURL, c.body)
+		if err != nil {
+			return nil, invalid(s.Name, where, err, companionHint(p, s.Name, c))
+		}
+		c.summary = summary
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// ownTemplate is hpctl's own template of a companion stack.
+func ownTemplate(orchestrator, name string) (string, error) {
+	cat, err := catalog.For(orchestrator)
+	if err != nil {
+		return "", err
+	}
+	s, ok := cat.Stack(name)
+	if !ok {
+		return "", fmt.Errorf("no companion stack %s in the %s catalog", name, orchestrator)
+	}
+	body, err := templates.Read(orchestrator, s.Template)
+	return string(body), err
+}
+
+// companionHint says what to do about a companion template CloudFormation
+// refused.
+func companionHint(p *plan.Plan, name string, c Companion) string {
+	if c.Own {
+		return "hpctl's own template of " + name + " was refused: report it as an hpctl bug"
+	}
+	return fmt.Sprintf("the bucket's copy (%s) is broken; the hosted %s has the same flaw as published, which is why hpctl ships its own: "+
+		"remove that object from s3://%s and hpctl deploys its own in its place", c.TemplateURL, path.Base(c.TemplateURL), p.Template.Bucket)
+}
+
+// objectExists reports whether the custom bucket holds the object at url.
+func (d *Deployer) objectExists(ctx context.Context, url string) (bool, error) {
+	bucket, key, ok := plan.ParseBucketURL(url)
+	if !ok {
+		return false, fmt.Errorf("not a bucket URL: %s", url)
+	}
+	_, err := d.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	switch {
+	case err == nil:
+		return true, nil
+	case cloud.BucketMissing(err) || cloud.Code(err) == "NoSuchKey":
+		return false, nil
+	}
+	return false, fmt.Errorf("read s3://%s/%s (HeadObject): %w", bucket, key, err)
+}
+
+// companions decides about each companion stack as about the main stack:
+// absent or deployed goes ahead, dead is replaced when asked (later, with
+// the main stack's), anything else is refused. It changes nothing.
+func (d *Deployer) companions(ctx context.Context, req Request, prep *Prepared) error {
+	for i := range prep.Companions {
+		c := &prep.Companions[i]
 		st, err := d.describe(ctx, c.StackName)
 		if err != nil {
 			return err
@@ -47,17 +130,27 @@ func (d *Deployer) companions(ctx context.Context, req Request, prep *Prepared, 
 			if owner := Owner(st, req.Plan.Cluster, req.Plan.Orchestrator); owner != "" || !req.ReplaceFailed {
 				return &Refusal{Reason: "companion " + why, Problems: nonEmpty(owner), Hint: "--replace-failed deletes a stack of hpctl's and deploys it again"}
 			}
-			if err := d.replace(ctx, st, emit); err != nil {
-				return err
-			}
-			st = nil
 		case Deployed:
 			if owner := Owner(st, req.Plan.Cluster, req.Plan.Orchestrator); owner != "" && !req.Adopt {
 				return &Refusal{Reason: "companion " + why, Problems: []string{owner}, Hint: "--adopt updates it anyway"}
 			}
 		}
 		c.Stack = st
-		prep.Companions = append(prep.Companions, c)
+	}
+	return nil
+}
+
+// replaceCompanions deletes the dead companion stacks --replace-failed
+// asked to replace.
+func (d *Deployer) replaceCompanions(ctx context.Context, prep *Prepared, emit func(watch.Update)) error {
+	for i := range prep.Companions {
+		c := &prep.Companions[i]
+		if situation, _ := Classify(c.Stack); situation == Dead {
+			if err := d.replace(ctx, c.Stack, emit); err != nil {
+				return err
+			}
+			c.Stack = nil
+		}
 	}
 	return nil
 }
@@ -88,11 +181,11 @@ func (d *Deployer) deployCompanions(ctx context.Context, prep *Prepared, emit fu
 		if c.Stack != nil {
 			kind = cftypes.ChangeSetTypeUpdate
 		}
-		summary, err := d.GetTemplateSummary(ctx, c.TemplateURL)
-		if err != nil {
-			return &Refusal{Reason: fmt.Sprintf("cannot read the %s template %s: %v", c.Name, c.TemplateURL, err), Hint: templateHint(prep.Plan)}
+		in := d.input(prep.Plan, c.StackName, c.TemplateURL, kind, companionParams(prep.Plan, c), c.summary.capabilities,
+			"hpctl companion "+c.Name+" of "+prep.Plan.Cluster)
+		if c.body != "" {
+			in.TemplateURL, in.TemplateBody = nil, aws.String(c.body)
 		}
-		in := d.input(prep.Plan, c.StackName, c.TemplateURL, kind, nil, summary.capabilities, "hpctl companion "+c.Name+" of "+prep.Plan.Cluster)
 		d.step(emit, "%s: creating change set for stack %s (%s)", c.Name, c.StackName, strings.ToLower(string(kind)))
 		cs, err := d.createChangeSet(ctx, in)
 		if err != nil {
@@ -119,6 +212,19 @@ func (d *Deployer) deployCompanions(ctx context.Context, prep *Prepared, emit fu
 		d.step(emit, "%s: stack %s is deployed", c.Name, c.StackName)
 	}
 	return nil
+}
+
+// companionParams are the main stack's values of the parameters a
+// companion template declares (its resource prefix); the rest keep their
+// defaults. A template that does not declare one is sent none.
+func companionParams(p *plan.Plan, c Companion) []cftypes.Parameter {
+	var out []cftypes.Parameter
+	for _, x := range p.Sent() {
+		if c.summary.declares(x.Name) {
+			out = append(out, cftypes.Parameter{ParameterKey: aws.String(x.Name), ParameterValue: aws.String(x.Value)})
+		}
+	}
+	return out
 }
 
 // Current is the summary of a stack a deploy did not change.

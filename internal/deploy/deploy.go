@@ -199,8 +199,10 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 	case Stuck:
 		return nil, &Refusal{Reason: why}
 	case Dead:
-		if cause := d.lastCause(ctx, st); cause != "" {
-			why += "\nIt failed on " + cause
+		if st.StackStatus != cftypes.StackStatusReviewInProgress { // nothing ran, nothing to explain
+			if cause := d.lastCause(ctx, st); cause != "" {
+				why += "\nIt failed on " + cause
+			}
 		}
 		if owner := Owner(st, p.Cluster, p.Orchestrator); owner != "" {
 			return nil, &Refusal{Reason: why, Problems: []string{owner}, Hint: "hpctl replaces only its own stacks; delete it yourself or choose another metadata.stackName"}
@@ -208,18 +210,37 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 		if !req.ReplaceFailed {
 			return nil, &Refusal{Reason: why, Hint: "--replace-failed deletes it and deploys again"}
 		}
-		if err := d.replace(ctx, st, emit); err != nil {
-			return nil, err
-		}
-		prep.Situation, prep.Stack = Absent, nil
 	case Deployed:
 		if owner := Owner(st, p.Cluster, p.Orchestrator); owner != "" && !req.Adopt {
 			return nil, &Refusal{Reason: why, Problems: []string{owner}, Hint: "--adopt updates it anyway, adding hpctl's ownership tags"}
 		}
 	}
 
-	summary, err := d.preflight(ctx, p, prep.Situation == Absent)
+	// Every refusal comes before the first change: the templates hpctl
+	// will create are validated, the companions classified and the bucket
+	// names checked before a dead stack is deleted or a change set made.
+	summary, err := d.preflight(ctx, p)
 	if err != nil {
+		return nil, err
+	}
+	if prep.Companions, err = d.companionTemplates(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := d.companions(ctx, req, prep); err != nil {
+		return nil, err
+	}
+	if situation != Deployed {
+		if err := d.bucketsFree(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	if situation == Dead {
+		if err := d.replace(ctx, st, emit); err != nil {
+			return nil, err
+		}
+		prep.Situation, prep.Stack = Absent, nil
+	}
+	if err := d.replaceCompanions(ctx, prep, emit); err != nil {
 		return nil, err
 	}
 	cs, err := d.changeSet(ctx, req, prep, summary, emit)
@@ -232,10 +253,6 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 	}
 	if cs.Empty {
 		d.discard(cs)
-	}
-	if err := d.companions(ctx, req, prep, emit); err != nil {
-		d.Discard(prep)
-		return nil, err
 	}
 	return prep, nil
 }
@@ -373,6 +390,9 @@ func (d *Deployer) Execute(ctx context.Context, prep *Prepared, emit func(watch.
 		return d.finish(d.watcher(watch.Options{Stack: aws.ToString(prep.Stack.StackId), FromOperationStart: true, Cluster: cluster}).Run(ctx, emit))
 	}
 	if err := d.deployCompanions(ctx, prep, emit); err != nil {
+		// The main change set will not run: left behind, a CREATE one
+		// would leave a REVIEW_IN_PROGRESS stack the next deploy must clear.
+		d.Discard(prep)
 		return watch.Summary{}, err
 	}
 	cs := prep.ChangeSet

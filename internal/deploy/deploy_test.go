@@ -84,11 +84,11 @@ func TestParamChanges(t *testing.T) {
 		{ParameterKey: aws.String("Stage"), ParameterValue: aws.String("prod")},
 		{ParameterKey: aws.String("Secret"), ParameterValue: aws.String("****")},
 	}}
-	decl := func(name, def string, noEcho bool) cftypes.ParameterDeclaration {
-		return cftypes.ParameterDeclaration{ParameterKey: aws.String(name), DefaultValue: aws.String(def), NoEcho: aws.Bool(noEcho)}
+	decl := func(name, def string, noEcho bool) declared {
+		return declared{key: name, def: aws.String(def), noEcho: noEcho}
 	}
 	got := paramChanges(st, map[string]string{"StorageCapacity": "2400", "Stage": "prod", "Secret": "new", "NewOne": "x"},
-		[]cftypes.ParameterDeclaration{decl("StorageCapacity", "1200", false), decl("NodeRecovery", "Automatic", false),
+		[]declared{decl("StorageCapacity", "1200", false), decl("NodeRecovery", "Automatic", false),
 			decl("Stage", "prod", false), decl("Secret", "", true), decl("NewOne", "", false)})
 	want := []ParamChange{{Name: "StorageCapacity", Old: "1200", New: "2400"}, {Name: "NodeRecovery", Old: "None", New: "Automatic", Default: true},
 		{Name: "Secret", Old: "****", New: "****"}, {Name: "NewOne", Old: "", New: "x"}}

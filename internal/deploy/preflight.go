@@ -3,58 +3,91 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/plan"
 )
 
-// templateSummary is what the live main template declares.
+// templateSummary is what a template declares, as CloudFormation read it.
 type templateSummary struct {
-	params       []cftypes.ParameterDeclaration
+	params       []declared
 	capabilities []string
 }
 
-// GetTemplateSummary reads what a template at url declares.
-func (d *Deployer) GetTemplateSummary(ctx context.Context, url string) (*templateSummary, error) {
-	out, err := d.CFN.GetTemplateSummary(ctx, &cloudformation.GetTemplateSummaryInput{TemplateURL: aws.String(url)})
+// declared is one parameter a template declares.
+type declared struct {
+	key    string
+	def    *string
+	noEcho bool
+}
+
+// declares reports whether the template declares a parameter.
+func (s *templateSummary) declares(key string) bool {
+	return slices.ContainsFunc(s.params, func(d declared) bool { return d.key == key })
+}
+
+// validate has CloudFormation check a template, by URL or by body, and
+// returns what it declares. It is the check every template hpctl creates
+// passes before anything changes: a template CloudFormation cannot take is
+// refused in CloudFormation's own words.
+func (d *Deployer) validate(ctx context.Context, url, body string) (*templateSummary, error) {
+	in := &cloudformation.ValidateTemplateInput{}
+	if body != "" {
+		in.TemplateBody = aws.String(body)
+	} else {
+		in.TemplateURL = aws.String(url)
+	}
+	out, err := d.CFN.ValidateTemplate(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	s := &templateSummary{params: out.Parameters}
+	s := &templateSummary{}
+	for _, p := range out.Parameters {
+		s.params = append(s.params, declared{key: aws.ToString(p.ParameterKey), def: p.DefaultValue, noEcho: aws.ToBool(p.NoEcho)})
+	}
 	for _, c := range out.Capabilities {
 		s.capabilities = append(s.capabilities, string(c))
 	}
 	return s, nil
 }
 
-// preflight reads the live main template and refuses a plan it cannot
-// take; on a create it also refuses buckets that already exist.
-func (d *Deployer) preflight(ctx context.Context, p *plan.Plan, creating bool) (*templateSummary, error) {
-	s, err := d.GetTemplateSummary(ctx, p.Template.URL)
-	if err != nil {
-		return nil, &Refusal{Reason: fmt.Sprintf("cannot read the main template %s: %v", p.Template.URL, err),
-			Hint: templateHint(p)}
+// invalid is the refusal of a template ValidateTemplate did not pass: a
+// template error is the template's, anything else (a missing object, a
+// denied read) is where it is kept.
+func invalid(what, where string, err error, hint string) error {
+	if cloud.Code(err) == "ValidationError" {
+		return &Refusal{Reason: fmt.Sprintf("CloudFormation refuses the %s template %s (ValidateTemplate): %s", what, where, cloud.Message(err)), Hint: hint}
 	}
-	declared := map[string]cftypes.ParameterDeclaration{}
-	for _, decl := range s.params {
-		declared[aws.ToString(decl.ParameterKey)] = decl
+	return &Refusal{Reason: fmt.Sprintf("cannot read the %s template %s (ValidateTemplate): %v", what, where, err), Hint: hint}
+}
+
+// preflight validates the live main template and refuses a plan it
+// cannot take.
+func (d *Deployer) preflight(ctx context.Context, p *plan.Plan) (*templateSummary, error) {
+	s, err := d.validate(ctx, p.Template.URL, "")
+	if err != nil {
+		hint := templateHint(p)
+		if cloud.Code(err) == "ValidationError" {
+			hint = "the template is not hpctl's to fix: correct it in the bucket, or deploy from the hosted templates"
+		}
+		return nil, invalid("main", p.Template.URL, err, hint)
 	}
 	sent := map[string]bool{}
 	var extra, missing []string
 	for _, x := range p.Sent() {
 		sent[x.Name] = true
-		if _, ok := declared[x.Name]; !ok {
+		if !s.declares(x.Name) {
 			extra = append(extra, x.Name+" (from "+orDash(x.From)+")")
 		}
 	}
 	for _, decl := range s.params {
-		if name := aws.ToString(decl.ParameterKey); decl.DefaultValue == nil && !sent[name] {
-			missing = append(missing, name)
+		if decl.def == nil && !sent[decl.key] {
+			missing = append(missing, decl.key)
 		}
 	}
 	if len(extra) > 0 {
@@ -65,21 +98,25 @@ func (d *Deployer) preflight(ctx context.Context, p *plan.Plan, creating bool) (
 		return nil, &Refusal{Reason: "the live main template requires parameters the spec leaves unset:", Problems: missing,
 			Hint: planHint(p)}
 	}
-	if creating {
-		var taken []string
-		for _, b := range p.NewBuckets() {
-			if exists, err := d.bucketExists(ctx, b); err != nil {
-				return nil, err
-			} else if exists != "" {
-				taken = append(taken, b+": "+exists)
-			}
-		}
-		if len(taken) > 0 {
-			return nil, &Refusal{Reason: "buckets the deployment would create already exist, so its S3 stack would fail:", Problems: taken,
-				Hint: "bring the bucket with storage.bucket.name, or choose another metadata.resourcePrefix"}
+	return s, nil
+}
+
+// bucketsFree refuses a create whose S3 stack would fail on a bucket name
+// that is already taken.
+func (d *Deployer) bucketsFree(ctx context.Context, p *plan.Plan) error {
+	var taken []string
+	for _, b := range p.NewBuckets() {
+		if exists, err := d.bucketExists(ctx, b); err != nil {
+			return err
+		} else if exists != "" {
+			taken = append(taken, b+": "+exists)
 		}
 	}
-	return s, nil
+	if len(taken) > 0 {
+		return &Refusal{Reason: "buckets the deployment would create already exist, so its S3 stack would fail:", Problems: taken,
+			Hint: "bring the bucket with storage.bucket.name, or choose another metadata.resourcePrefix"}
+	}
+	return nil
 }
 
 // planHint says what the plan was made from when CloudFormation reads a

@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -19,6 +20,19 @@ func HostedBucket(region, stage string) string {
 // hosted main stacks use for every nested TemplateURL.
 func BucketURL(bucket, region, key string) string {
 	return fmt.Sprintf("https://%s.s3.%s.amazonaws.com/%s", bucket, region, key)
+}
+
+// ParseBucketURL is the inverse of BucketURL.
+func ParseBucketURL(raw string) (bucket, key string, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || !strings.HasSuffix(u.Host, ".amazonaws.com") {
+		return "", "", false
+	}
+	bucket, rest, found := strings.Cut(u.Host, ".s3.")
+	if !found || rest == "" || len(u.Path) < 2 {
+		return "", "", false
+	}
+	return bucket, u.Path[1:], true
 }
 
 // common sets what both main stacks take the same way.
@@ -40,23 +54,44 @@ func (r *resolver) common() {
 	r.fsx()
 }
 
+// fsxStacks are the catalog stacks that make the file system: the newest
+// EKS main stack splits it in two (the file system, then its Kubernetes
+// side), older ones had one FsxStack. The plan lists those the template has.
+func (r *resolver) fsxStacks() []string {
+	if r.c.Orchestrator == spec.EKS {
+		return []string{"FsxFilesystemStack", "FsxK8sIntegrationStack", "FsxStack"}
+	}
+	return []string{"FsxStack"}
+}
+
+// wantFsx records the spec's intent for every FSx stack.
+func (r *resolver) wantFsx(create bool, path, format string, args ...any) {
+	for _, name := range r.fsxStacks() {
+		if name == "FsxK8sIntegrationStack" && create {
+			r.want(name, true, path, "the FSx CSI driver and the Lustre volume on the EKS cluster")
+			continue
+		}
+		r.want(name, create, path, format, args...)
+	}
+}
+
 // fsx maps storage.fsx, which both main stacks take the same way.
 func (r *resolver) fsx() {
 	f := r.c.Storage.FSx
 	r.toggle("CreateFsxStack", f.Enabled(), "storage.fsx", "no storage.fsx in the spec: no file system")
 	switch {
 	case !f.Enabled() && r.c.Has("storage.fsx"):
-		r.want("FsxStack", false, "storage.fsx", "storage.fsx is false")
+		r.wantFsx(false, "storage.fsx", "storage.fsx is false")
 		return
 	case !f.Enabled():
-		r.want("FsxStack", false, "storage.fsx", "storage.fsx is not set")
+		r.wantFsx(false, "storage.fsx", "storage.fsx is not set")
 		return
 	case f.ID != "":
-		r.want("FsxStack", true, "storage.fsx.id", "attaches existing file system %s", f.ID)
+		r.wantFsx(true, "storage.fsx.id", "attaches existing file system %s", f.ID)
 		r.set("FsxFileSystemId", f.ID, "storage.fsx.id", "")
 		return
 	}
-	r.want("FsxStack", true, "storage.fsx", "new FSx for Lustre file system, %d GiB", r.fsxCapacity())
+	r.wantFsx(true, "storage.fsx", "new FSx for Lustre file system, %d GiB", r.fsxCapacity())
 	r.setIf("FsxSubnetId", f.SubnetID, "storage.fsx.subnetId")
 	switch azs := r.c.Network.AvailabilityZoneIDs; {
 	case f.AvailabilityZoneID != "":
@@ -118,22 +153,33 @@ func (r *resolver) role() {
 
 // bucket maps the lifecycle bucket and its scripts.
 func (r *resolver) bucket() {
-	s := r.c.Storage
+	c, s := r.c, r.c.Storage
+	lcs := c.LifecycleScripts()
 	r.toggle("CreateS3BucketStack", s.Bucket.Name == "", "storage.bucket", "no storage.bucket.name: hpctl creates the bucket")
-	if s.Bucket.Name != "" {
+	newBucket := fmt.Sprintf("new lifecycle bucket %s-bucket", c.ResourcePrefix())
+	switch {
+	case s.Bucket.Name != "":
 		r.set("S3BucketName", s.Bucket.Name, "storage.bucket.name", "")
 		path := s.Bucket.OnCreatePath
 		if path == "" {
 			path = "on_create.sh"
 		}
-		// Sent even when left out: an older template's default was not a script name.
+		// Sent even when left out: the template's default is not a script name.
 		r.set("OnCreatePath", path, "storage.bucket.onCreatePath", "on_create.sh, sent explicitly")
-		r.want("S3BucketStack", false, "storage.bucket.name", "lifecycle bucket %s is brought", s.Bucket.Name)
-	} else {
-		r.want("S3BucketStack", true, "storage.bucket", "new lifecycle bucket %s-bucket", r.c.ResourcePrefix())
+		for _, name := range []string{"S3BucketStack", "LifeCycleBucket"} {
+			r.want(name, false, "storage.bucket.name", "lifecycle bucket %s is brought", s.Bucket.Name)
+		}
+	case c.Orchestrator == spec.Slurm:
+		// The Slurm bucket is made inside the lifecycle-script stack, or by a
+		// stack of its own without the scripts.
+		r.want("LifeCycleBucket", lcs, "storage.bucket", "%s", map[bool]string{true: newBucket, false: "no lifecycle scripts: S3BucketStack makes the bucket"}[lcs])
+		r.want("S3BucketStack", !lcs, "storage.bucket", "%s", map[bool]string{true: "the bucket is made inside LifeCycleScriptStack", false: newBucket + ", empty, for your own scripts"}[lcs])
+		r.setIf("OnCreatePath", s.Bucket.OnCreatePath, "storage.bucket.onCreatePath")
+	default:
+		r.want("S3BucketStack", true, "storage.bucket", "%s", newBucket)
 	}
-	r.toggle("CreateLifeCycleScriptStack", r.c.LifecycleScripts(), "storage.lifecycleScripts", "lifecycle scripts are uploaded unless switched off")
-	if r.c.LifecycleScripts() {
+	r.toggle("CreateLifeCycleScriptStack", lcs, "storage.lifecycleScripts", "lifecycle scripts are uploaded unless switched off")
+	if lcs {
 		r.want("LifeCycleScriptStack", true, "storage.lifecycleScripts", "uploads the lifecycle scripts to the bucket")
 	} else {
 		r.want("LifeCycleScriptStack", false, "storage.lifecycleScripts", "storage.lifecycleScripts is false")
@@ -188,7 +234,9 @@ func Locate(c *spec.Cluster, region string) Template {
 }
 
 // paramPath is the spec path that supplies a parameter a skipped stack would
-// have fed, with a hint where another way out exists.
+// have fed, with a hint where another way out exists: hpctl's
+// required-if-disabled map. A parameter it does not name ("" path) may stay
+// empty in place of an output (an optional secret, a config).
 func paramPath(o spec.Orchestrator, param string) (path, hint string) {
 	switch param {
 	case "VpcId":

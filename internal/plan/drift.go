@@ -47,7 +47,9 @@ func (r *resolver) drift(p *Plan) Drift {
 			continue
 		}
 		if _, ok := p.Stack(cs.Name); !ok {
-			d.MissingStacks = append(d.MissingStacks, cs.Name)
+			if cs.Retired == "" { // a stack the newest template replaced is no drift
+				d.MissingStacks = append(d.MissingStacks, cs.Name)
+			}
 			continue
 		}
 		// The catalog's knowledge of the condition, held against the

@@ -132,7 +132,7 @@ func TestValuesAreHeldToTheirDeclarations(t *testing.T) {
 			t.Errorf("%+v %q: %q, want %q", tc.decl, tc.v, got, tc.want)
 		}
 	}
-	narrow := embeddedText(t, "eks", "    Default: NONE\n    AllowedValues:\n    - NONE\n    - LZ4\n", "    Default: NONE\n    AllowedValues:\n    - NONE\n")
+	narrow := embeddedText(t, "eks", "    Default: LZ4\n    AllowedValues:\n    - NONE\n    - LZ4\n", "    Default: NONE\n    AllowedValues:\n    - NONE\n")
 	_, ds := Resolve(load(t, edit(fullEKS, "fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1200, compression: LZ4}")),
 		Options{Region: "us-west-2", Main: &template.Main{Template: narrow, Origin: template.Origin{URL: "narrow"}}})
 	assertDiags(t, ds, []string{`storage.fsx.compression: "LZ4" for DataCompressionType: the template allows only "NONE"`})

@@ -45,6 +45,11 @@ func (r *resolver) eks() {
 	r.setIf("NodeProvisioningMode", c.Cluster.NodeProvisioningMode, "cluster.nodeProvisioningMode")
 	r.setIf("AutoScalerType", c.Cluster.AutoScaler, "cluster.autoScaler")
 
+	// The template's default short prefix (smhp1eks) names a global bucket
+	// on the inference path: every deployment gets its own.
+	r.set("ResourceNameShortPrefix", c.ResourceShortPrefix(r.region), "metadata.resourceShortPrefix",
+		"derived from the name, stack name and region: the template's default would name one global bucket for every deployment")
+
 	inf := c.InferenceOperator()
 	r.toggle("EnableHPInferenceFeature", inf, "features.inferenceOperator", "off by hpctl's default; the template defaults it to true")
 	if inf {

@@ -110,8 +110,11 @@ type Stack struct {
 	Creates      string `json:"creates"`
 	Note         string `json:"note,omitempty"`
 	TopLevelName string `json:"topLevelName,omitempty"`
-	// TemplateURL is where a companion stack's template is read from.
+	// TemplateURL is where a companion stack's template is read from; with
+	// OwnTemplate it is hpctl's own (the hosted one cannot be deployed as
+	// published), and with a custom bucket the bucket's copy, when it has one.
 	TemplateURL string `json:"templateUrl,omitempty"`
+	OwnTemplate bool   `json:"ownTemplate,omitempty"`
 	// SuppliedBy lists, for a skipped stack, the main-stack parameters its
 	// created consumers read in place of its outputs.
 	SuppliedBy []string `json:"suppliedBy,omitempty"`

@@ -47,7 +47,7 @@ kind: Cluster
 metadata: {name: sl, region: us-west-2}
 orchestrator: slurm
 network:
-  availabilityZoneIds: [usw2-az1]
+  availabilityZoneIds: [usw2-az1, usw2-az2]
   vpc: {cidr: 10.192.0.0/16}
   securityGroup: {}
 storage:
@@ -60,6 +60,10 @@ cluster:
   instanceGroups:
     - {name: controller, type: Controller, instanceType: ml.c5.xlarge, count: 1}
     - {name: workers, type: Compute, instanceType: ml.g5.8xlarge, count: 2}
+slurm:
+  accountingDatabase: {}
+features:
+  observability: true
 ssm: true
 `
 
@@ -142,13 +146,20 @@ func TestStackSwitches(t *testing.T) {
 		{fullEKS, "no Helm chart on a brought EKS", []string{"cluster: {name: eks}", "cluster: {existing: platform}", "install: true", "install: false"}, []string{"HelmChartStack", "EKSClusterStack"}, "CreateHelmChartStack", "false", nil},
 		{fullEKS, "no HyperPod cluster", []string{"  instanceGroups:\n    - {name: workers, instanceType: ml.g5.8xlarge, count: 2}\n", "  create: false\n", "inferenceOperator: true", "inferenceOperator: false", "observability: true", "observability: false"},
 			[]string{"HyperPodClusterStack", "InferenceOperatorMainStack", "PrivateSubnetTagsStack", "CertManagerStack", "ObservabilityCustomStack"}, "CreateHyperPodClusterStack", "false", nil},
-		{fullEKS, "no FSx", []string{"fsx: {capacityGiB: 1200}", "fsx: false"}, []string{"FsxStack"}, "CreateFsxStack", "false", nil},
+		{fullEKS, "no FSx", []string{"fsx: {capacityGiB: 1200}", "fsx: false"}, []string{"FsxFilesystemStack", "FsxK8sIntegrationStack"}, "CreateFsxStack", "false", nil},
 		{fullEKS, "no inference operator", []string{"inferenceOperator: true", "inferenceOperator: false"}, []string{"InferenceOperatorMainStack", "PrivateSubnetTagsStack", "CertManagerStack"}, "EnableHPInferenceFeature", "false", nil},
 		{fullEKS, "no observability", []string{"observability: true", "observability: false"}, []string{"ObservabilityCustomStack"}, "EnableObservabilityFeature", "false", nil},
-		{fullSlurm, "slurm: bring the network", []string{"  vpc: {cidr: 10.192.0.0/16}\n", "  vpc: {id: vpc-0a1b2c3d4e5f67890, privateSubnetIds: [subnet-0a1b2c3d4e5f60001]}\n", "fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1200, subnetId: subnet-0a1b2c3d4e5f60001}"}, []string{"VPCStack"}, "CreateVPCStack", "false", map[string]string{"VpcId": "vpc-0a1b2c3d4e5f67890", "PrivateSubnetIds": "subnet-0a1b2c3d4e5f60001"}},
+		{fullSlurm, "slurm: bring the network", []string{"  vpc: {cidr: 10.192.0.0/16}\n", "  vpc: {id: vpc-0a1b2c3d4e5f67890, privateSubnetIds: [subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]}\n", "fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1200, subnetId: subnet-0a1b2c3d4e5f60001}"}, []string{"VPCStack"}, "CreateVPCStack", "false", map[string]string{"VpcId": "vpc-0a1b2c3d4e5f67890", "PrivateSubnetIds": "subnet-0a1b2c3d4e5f60001,subnet-0a1b2c3d4e5f60002"}},
 		{fullSlurm, "slurm: bring the group", []string{"securityGroup: {}", "securityGroup: {ids: [sg-0a1b2c3d4e5f67890]}"}, []string{"SecurityGroupStack"}, "CreateSecurityGroupStack", "false", map[string]string{"SecurityGroupId": "sg-0a1b2c3d4e5f67890"}},
-		{fullSlurm, "slurm: bring the bucket", []string{"bucket: {}", "bucket: {name: sagemaker-team}"}, []string{"S3BucketStack"}, "CreateS3BucketStack", "false", nil},
-		{fullSlurm, "slurm: no scripts", []string{"bucket: {}", "bucket: {name: sagemaker-team}", "lifecycleScripts: true", "lifecycleScripts: false"}, []string{"LifeCycleScriptStack", "S3BucketStack"}, "CreateLifeCycleScriptStack", "false", nil},
+		{fullSlurm, "slurm: bring the bucket", []string{"bucket: {}", "bucket: {name: sagemaker-team}"}, []string{"LifeCycleBucket", "S3BucketStack"}, "CreateS3BucketStack", "false", nil},
+		{fullSlurm, "slurm: no scripts", []string{"bucket: {}", "bucket: {name: sagemaker-team}", "lifecycleScripts: true", "lifecycleScripts: false"}, []string{"LifeCycleScriptStack", "LifeCycleBucket", "S3BucketStack"}, "CreateLifeCycleScriptStack", "false", nil},
+		{fullSlurm, "slurm: a new bucket without scripts", []string{"lifecycleScripts: true", "lifecycleScripts: false"}, []string{"LifeCycleScriptStack", "LifeCycleBucket"}, "CreateLifeCycleScriptStack", "false", nil},
+		{fullSlurm, "slurm: no accounting database", []string{"slurm:\n  accountingDatabase: {}\n", ""}, []string{"AccountingDatabaseStack"}, "CreateAccountingDatabase", "false", nil},
+		{fullSlurm, "slurm: a brought accounting database", []string{"accountingDatabase: {}", "accountingDatabase: {endpoint: db.example.com, secretArn: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:acct-AbCdEf'}"},
+			[]string{"AccountingDatabaseStack"}, "CreateAccountingDatabase", "false", map[string]string{
+				"AccountingDatabaseConfig":    `{"Endpoint":"db.example.com","SecretArn":"arn:aws:secretsmanager:us-west-2:123456789012:secret:acct-AbCdEf"}`,
+				"AccountingDatabaseSecretArn": "arn:aws:secretsmanager:us-west-2:123456789012:secret:acct-AbCdEf"}},
+		{fullSlurm, "slurm: no observability", []string{"observability: true", "observability: false"}, []string{"ObservabilityStack"}, "EnableObservabilityFeature", "false", nil},
 		{fullSlurm, "slurm: bring the role", []string{"executionRole: {}", "executionRole: {name: my-role}"}, []string{"SageMakerIAMRoleStack"}, "CreateSageMakerIAMRoleStack", "false", nil},
 		{fullSlurm, "slurm: no FSx", []string{"fsx: {capacityGiB: 1200}", "fsx: false"}, []string{"FsxStack"}, "CreateFsxStack", "false", nil},
 		{fullSlurm, "slurm: no cluster", []string{"  instanceGroups:\n    - {name: controller, type: Controller, instanceType: ml.c5.xlarge, count: 1}\n    - {name: workers, type: Compute, instanceType: ml.g5.8xlarge, count: 2}\n", "  create: false\n"},
@@ -158,7 +169,8 @@ func TestStackSwitches(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			full := mustPlan(t, tc.base)
 			for _, s := range full.Stacks {
-				if s.Core && s.Action != Create {
+				// The Slurm bucket comes from the lifecycle-script stack or from a stack of its own, never both.
+				if s.Core && s.Action != Create && s.Name != "S3BucketStack" || s.Name == "S3BucketStack" && full.Orchestrator == "slurm" && s.Action == Create {
 					t.Fatalf("the full spec skips %s: %s", s.Name, s.Reason)
 				}
 			}
@@ -168,8 +180,11 @@ func TestStackSwitches(t *testing.T) {
 				if !s.Core && (s.Name != "CertManagerStack") {
 					continue
 				}
-				if slices.Contains(tc.skip, s.Name) {
+				if slices.Contains(tc.skip, s.Name) || s.Name == "S3BucketStack" && p.Orchestrator == "slurm" && !slices.Contains(tc.skip, "LifeCycleBucket") {
 					want = Skip
+				}
+				if s.Name == "S3BucketStack" && p.Orchestrator == "slurm" && tc.name == "slurm: a new bucket without scripts" {
+					want = Create
 				}
 				if s.Action != want {
 					t.Errorf("%s: %s, want %s (%s)", s.Name, s.Action, want, s.Reason)
@@ -208,7 +223,7 @@ func TestRequiredIfDisabled(t *testing.T) {
 		want       []string
 	}{
 		{"private subnets", edit(brought, "    privateSubnetIds: [subnet-0a1b2c3d4e5f60001]\n", ""),
-			[]string{"network.vpc.privateSubnetIds: is required: PrivateSubnetIds feeds SageMakerIAMRoleStack, HyperPodClusterStack, FsxStack, PrivateSubnetTagsStack, ObservabilityCustomStack, and PrivateSubnetStack is skipped"}},
+			[]string{"network.vpc.privateSubnetIds: is required: PrivateSubnetIds feeds SageMakerIAMRoleStack, HyperPodClusterStack, FsxFilesystemStack, FsxK8sIntegrationStack, PrivateSubnetTagsStack, ObservabilityCustomStack, and PrivateSubnetStack is skipped"}},
 		{"EKS subnets", edit(brought, "    eksPrivateSubnetIds: [subnet-0a1b2c3d4e5f60002, subnet-0a1b2c3d4e5f60003]\n", ""),
 			[]string{"network.vpc.eksPrivateSubnetIds: is required: EksPrivateSubnetIds feeds EKSClusterStack"}},
 		{"route tables", edit(brought, "    privateRouteTableIds: [rtb-0a1b2c3d4e5f60001]\n", ""),
@@ -216,7 +231,7 @@ func TestRequiredIfDisabled(t *testing.T) {
 		{"EKS route tables", edit(brought, "    eksPrivateRouteTableIds: [rtb-0a1b2c3d4e5f60002]\n", ""),
 			[]string{"network.vpc.eksPrivateRouteTableIds: is required: EksPrivateRouteTableIds feeds S3EndpointStack"}},
 		{"slurm subnets", edit(fullSlurm, "  vpc: {cidr: 10.192.0.0/16}\n", "  vpc: {id: vpc-0a1b2c3d4e5f67890}\n", "fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1200, availabilityZoneId: usw2-az1}"),
-			[]string{"network.vpc.privateSubnetIds: is required: PrivateSubnetIds feeds FsxStack, HyperPodClusterStack"}},
+			[]string{"network.vpc.privateSubnetIds: is required: PrivateSubnetIds feeds AccountingDatabaseStack, FsxStack, HyperPodClusterStack, ObservabilityStack"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, ds := resolve(t, tc.spec)
@@ -269,25 +284,25 @@ func TestTraps(t *testing.T) {
 			want: []string{"storage.fsx.throughputPerTiB: 300 MB/s/TiB is not offered for PERSISTENT_2; choose one of 125, 250, 500, 1000"}},
 		{name: "FSx size", spec: edit(noInf, "fsx: {capacityGiB: 1200}", "fsx: {capacityGiB: 1500}"),
 			want: []string{"storage.fsx.capacityGiB: 1500 GiB is not a Lustre size for PERSISTENT_2"}},
-		{name: "prefix too long for the inference bucket", spec: edit(fullEKS, "name: ml,", "name: ml, resourcePrefix: "+strings.Repeat("p", 52)+","),
-			want: []string{"metadata.resourcePrefix: the inference operator names a bucket"}},
 		{name: "no region", spec: edit(noInf, "metadata: {name: ml, region: us-west-2}", "metadata: {name: ml}"),
 			want: []string{"metadata.region: no region"}},
-		{name: "slurm bucket without scripts", spec: edit(fullSlurm, "lifecycleScripts: true", "lifecycleScripts: false"),
-			want: []string{"storage.lifecycleScripts: a new Slurm lifecycle bucket is created inside LifeCycleScriptStack"}},
+		{name: "slurm bucket without scripts", spec: edit(fullSlurm, "lifecycleScripts: true", "lifecycleScripts: false"), warnOnly: true,
+			want: []string{"warning: storage.lifecycleScripts: the new bucket sagemaker-sl-bucket starts empty and no storage.bucket.onCreatePath is set"}},
+		{name: "slurm accounting database in one zone", spec: edit(fullSlurm, "[usw2-az1, usw2-az2]", "[usw2-az1]"),
+			want: []string{"slurm.accountingDatabase: a new accounting database needs private subnets in at least 2 zones"}},
+		{name: "two security groups with a new EKS file system", spec: edit(bringVPC(noInf), "securityGroup: {}", "securityGroup: {ids: [sg-0a1b2c3d4e5f67890, sg-0a1b2c3d4e5f67891]}"),
+			want: []string{`network.securityGroup.ids: brings 2 values, but FsxFilesystemStack takes SecurityGroupIds as one String and wraps it in a one-element list for AWS::FSx::FileSystem SecurityGroupIds: "sg-0a1b2c3d4e5f67890,sg-0a1b2c3d4e5f67891" would be one invalid ID`}},
 		{name: "slurm cannot augment a group", spec: edit(fullSlurm, "securityGroup: {}", "securityGroup: {id: sg-0a1b2c3d4e5f67890}"),
 			want: []string{"network.securityGroup.id: the Slurm security-group stack cannot add rules to an existing group"}},
 		{name: "slurm takes one group", spec: edit(fullSlurm, "securityGroup: {}", "securityGroup: {ids: [sg-0a1b2c3d4e5f67890, sg-0a1b2c3d4e5f67891]}"),
 			want: []string{"the Slurm main stack takes one security group"}},
 		{name: "slurm S3 endpoint", spec: edit(fullSlurm, "  securityGroup: {}\n", "  securityGroup: {}\n  s3Endpoint: false\n"),
 			want: []string{"network.s3Endpoint: cannot be switched off for Slurm"}},
-		{name: "slurm provisioning mode", spec: edit(fullSlurm, "  instanceGroups:", "  nodeProvisioningMode: Continuous\n  instanceGroups:"),
-			want: []string{"cluster.nodeProvisioningMode: the Slurm main stack has no NodeProvisioningMode parameter"}},
 		// Warnings: the deploy may go ahead, but not silently.
 		{name: "inference on a brought EKS", spec: edit(fullEKS, "cluster: {name: eks}", "cluster: {existing: platform}", "observability: true", "observability: false"), warnOnly: true,
 			want: []string{"warning: features.inferenceOperator: with a brought EKS cluster the template passes empty OIDC provider URLs"}},
 		{name: "inference without FSx", spec: edit(fullEKS, "fsx: {capacityGiB: 1200}", "fsx: false"), warnOnly: true,
-			want: []string{"warning: features.inferenceOperator: the FSx stack is what associates the EKS OIDC provider"}},
+			want: []string{"warning: features.inferenceOperator: the FSx stack (FsxK8sIntegrationStack) is what associates the EKS OIDC provider"}},
 		{name: "inference with a brought bucket", spec: edit(fullEKS, "bucket: {}", "bucket: {name: sagemaker-team}"), warnOnly: true,
 			want: []string{"the inference TLS bucket logs into sagemaker-ml-logs", "LifeCycleScriptStack writes on_create.sh at the root of sagemaker-team"}},
 		{name: "brought role, bucket outside sagemaker-*", spec: edit(noInf, "bucket: {}", "bucket: {name: team-scripts}", "lifecycleScripts: true", "lifecycleScripts: false", "executionRole: {}", "executionRole: {name: my-role}"), warnOnly: true,
@@ -352,7 +367,7 @@ func TestExamples(t *testing.T) {
 				core++
 			}
 		}
-		want := map[string]int{"eks": 14, "slurm": 8}[p.Orchestrator]
+		want := map[string]int{"eks": 15, "slurm": 11}[p.Orchestrator]
 		if core != want {
 			t.Errorf("%s lists %d stacks, want %d", name, core, want)
 		}
@@ -448,7 +463,7 @@ func TestTemplateSource(t *testing.T) {
 func TestTagsAndOrder(t *testing.T) {
 	p := mustPlan(t, edit(fullEKS, "metadata: {name: ml, region: us-west-2}", "metadata: {name: ml, region: us-west-2, tags: {team: ml}}"))
 	want := []Tag{{TagCluster, "ml"}, {TagOrchestrator, "eks"}, {"team", "ml"}, {TagTemplate, p.Template.URL},
-		{TagTemplateID, "sha256=" + p.Template.SHA256 + " parameters=140"}}
+		{TagTemplateID, "sha256=" + p.Template.SHA256 + " parameters=150"}}
 	if !slices.Equal(p.Tags, want) || len(p.Template.SHA256) != 64 {
 		t.Errorf("tags %v", p.Tags)
 	}
@@ -533,7 +548,8 @@ func TestCreateOrderFollowsTheTemplate(t *testing.T) {
 	}{
 		{fullEKS, [][2]string{
 			{"VPCStack", "PrivateSubnetStack"}, {"PrivateSubnetStack", "EKSClusterStack"}, {"EKSClusterStack", "HelmChartStack"},
-			{"HelmChartStack", "FsxStack"}, {"FsxStack", "HyperPodClusterStack"}, {"SageMakerIAMRoleStack", "HyperPodClusterStack"},
+			{"EKSClusterStack", "FsxK8sIntegrationStack"}, {"FsxFilesystemStack", "FsxK8sIntegrationStack"},
+			{"FsxK8sIntegrationStack", "HyperPodClusterStack"}, {"HelmChartStack", "HyperPodClusterStack"}, {"SageMakerIAMRoleStack", "HyperPodClusterStack"},
 			{"HyperPodClusterStack", "CertManagerStack"}, {"CertManagerStack", "InferenceOperatorMainStack"},
 			{"HyperPodClusterStack", "ObservabilityCustomStack"}, {"S3BucketStack", "LifeCycleScriptStack"},
 		}},

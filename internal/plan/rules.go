@@ -17,9 +17,6 @@ func (r *resolver) trap(stack string) (path, msg string) {
 		return "kubernetes.helm.install", "the hosted template silently skips the HyperPod cluster when it creates a new EKS " +
 			"cluster without the Helm chart; install the chart, bring an EKS cluster (kubernetes.cluster.existing), " +
 			"or set cluster.create: false"
-	case stack == "S3BucketStack" && r.c.Orchestrator == spec.Slurm:
-		return "storage.lifecycleScripts", "a new Slurm lifecycle bucket is created inside LifeCycleScriptStack, so it needs " +
-			"lifecycleScripts: true; or bring a bucket that holds the scripts (storage.bucket.name)"
 	case stack == "ObservabilityCustomStack":
 		s, _ := r.cat.Stack(stack)
 		res, _ := r.tpl.Resource(s.LogicalIDs[len(s.LogicalIDs)-1])
@@ -40,6 +37,8 @@ func (r *resolver) rules(p *Plan) {
 	r.placeholdersInValues(p)
 	r.lifecycle(created)
 	r.fsxRules(p, created)
+	r.singleValued(p)
+	r.accountingRules(created)
 	if r.c.Orchestrator == spec.EKS {
 		r.eksRules(created)
 	}
@@ -118,8 +117,18 @@ func (r *resolver) placeholdersInValues(p *Plan) {
 func (r *resolver) lifecycle(created func(string) bool) {
 	c := r.c
 	b := c.Storage.Bucket
-	if b.Name == "" && b.OnCreatePath != "" {
-		r.errf("storage.bucket.onCreatePath", "applies to a brought bucket: the template runs on_create.sh from the bucket it creates")
+	ownScripts := c.Orchestrator == spec.Slurm && created("S3BucketStack")
+	switch {
+	case b.Name == "" && b.OnCreatePath != "" && !ownScripts:
+		r.errf("storage.bucket.onCreatePath", "applies to a brought bucket, or to a new Slurm bucket without lifecycleScripts: the template runs on_create.sh from the bucket it fills")
+	case ownScripts && b.OnCreatePath == "":
+		r.warnf("storage.lifecycleScripts", "the new bucket %s-bucket starts empty and no storage.bucket.onCreatePath is set: the instance groups get no lifecycle "+
+			"configuration; upload your scripts and set onCreatePath", c.ResourcePrefix())
+	case ownScripts:
+		r.warnf("storage.bucket.onCreatePath", "the new bucket %s-bucket starts empty: upload %s to it before the cluster is created (with `aws s3 cp`, once S3BucketStack is up)",
+			c.ResourcePrefix(), b.OnCreatePath)
+	case c.Orchestrator == spec.Slurm && b.Name != "" && created("LifeCycleScriptStack") && b.OnCreatePath != "" && b.OnCreatePath != "on_create.sh" && r.declares("OnInitCompletePath"):
+		r.warnf("storage.bucket.onCreatePath", "with lifecycleScripts the template runs on_create.sh, whatever onCreatePath says")
 	}
 	if c.Orchestrator == spec.EKS && created("S3BucketStack") && !created("LifeCycleScriptStack") && created("HyperPodClusterStack") {
 		r.errf("storage.lifecycleScripts", "the new bucket would be empty, yet the cluster runs on_create.sh from it; keep lifecycleScripts on, or bring a bucket that holds the script")
@@ -152,7 +161,7 @@ func (r *resolver) lifecycle(created func(string) bool) {
 // defaults standing in for what the spec leaves out.
 func (r *resolver) fsxRules(p *Plan, created func(string) bool) {
 	f := r.c.Storage.FSx
-	if !created("FsxStack") || f.ID != "" {
+	if !(created("FsxStack") || created("FsxFilesystemStack")) || f.ID != "" {
 		return
 	}
 	if !created("VPCStack") && f.SubnetID == "" && f.AvailabilityZoneID == "" {
@@ -208,14 +217,16 @@ func (r *resolver) eksRules(created func(string) bool) {
 			r.warnf("features.inferenceOperator", "with a brought EKS cluster the template passes empty OIDC provider URLs to the inference stack, "+
 				"so its IRSA roles cannot be assumed; the cluster must already have an IAM OIDC provider and the roles may need fixing by hand")
 		}
-		if !created("FsxStack") {
-			r.warnf("features.inferenceOperator", "the FSx stack is what associates the EKS OIDC provider the inference roles need; without storage.fsx the inference stack may fail")
+		if !created("FsxStack") && !created("FsxK8sIntegrationStack") {
+			r.warnf("features.inferenceOperator", "the FSx stack (FsxK8sIntegrationStack) is what associates the EKS OIDC provider the inference roles need; without storage.fsx the inference stack may fail")
 		}
 		if !created("S3BucketStack") {
 			r.warnf("features.inferenceOperator", "the inference TLS bucket logs into %s-logs, which only the S3 bucket stack creates; it must already exist", c.ResourcePrefix())
 		}
-		// The inference stack names a retained bucket <prefix>-tls-<8 hex>.
-		if max := 63 - len("-tls-12345678"); len(c.ResourcePrefix()) > max {
+		// The inference stack of templates before 2026 names a retained bucket
+		// <prefix>-tls-<8 hex>; newer ones use the short prefix, which the
+		// spec bounds.
+		if max := 63 - len("-tls-12345678"); !r.declares("ResourceNameShortPrefix") && len(c.ResourcePrefix()) > max {
 			path := "metadata.resourcePrefix"
 			if c.Metadata.ResourcePrefix == "" {
 				path = "metadata.name"
@@ -235,4 +246,62 @@ func joinInts(xs []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// singleValued refuses a comma-separated value where a nested template the
+// plan creates takes one String and wraps it in a one-element list (the
+// catalog knows which): CloudFormation would fail the resource with one
+// invalid ID, after everything before it was built.
+func (r *resolver) singleValued(p *Plan) {
+	for _, s := range p.Stacks {
+		cs, known := r.cat.Stack(s.Name)
+		if !known || s.Action != Create || len(cs.SingleValued) == 0 {
+			continue
+		}
+		res, ok := r.tpl.Resource(cs.LogicalIDs[len(cs.LogicalIDs)-1])
+		if !ok {
+			continue
+		}
+		params, _ := res.Properties["Parameters"].(map[string]any)
+		if params == nil {
+			params, _ = res.Properties["StackParameters"].(map[string]any)
+		}
+		for _, sv := range cs.SingleValued {
+			if sv.Unless.Params() != nil && sv.Unless.Eval(r.value, r.region) {
+				continue
+			}
+			v, err := r.ev.Resolve(params[sv.Param])
+			if err != nil || !v.Known() || !strings.Contains(v.String(), ",") {
+				continue
+			}
+			for _, from := range v.Refs.Params {
+				path, _ := paramPath(r.c.Orchestrator, from)
+				if path == "" || !r.supplied(from) {
+					continue
+				}
+				n := len(strings.Split(v.String(), ","))
+				r.errf(path, "brings %d values, but %s takes %s as one String and %s: %q would be one invalid ID, and the stack "+
+					"would fail only once it is reached; bring one, or leave %s to the template", n, s.Name, sv.Param, sv.Why, v.String(), path)
+			}
+		}
+	}
+}
+
+// accountingRules checks what the accounting database's subnet group needs.
+func (r *resolver) accountingRules(created func(string) bool) {
+	if !created("AccountingDatabaseStack") {
+		return
+	}
+	n := r.c.Network
+	switch {
+	case created("VPCStack") && len(n.AvailabilityZoneIDs) < 2:
+		r.errf("slurm.accountingDatabase", "a new accounting database needs private subnets in at least 2 zones (its RDS subnet group does); "+
+			"network.availabilityZoneIds lists %d", len(n.AvailabilityZoneIDs))
+	case !created("VPCStack") && len(n.VPC.PrivateSubnetIDs) < 2:
+		r.errf("slurm.accountingDatabase", "a new accounting database needs private subnets in at least 2 zones (its RDS subnet group does); "+
+			"network.vpc.privateSubnetIds lists %d", len(n.VPC.PrivateSubnetIDs))
+	}
+	if r.c.Network.SecurityGroup.ID == "" && len(r.c.Network.SecurityGroup.IDs) == 0 && !created("SecurityGroupStack") {
+		r.errf("slurm.accountingDatabase", "the database admits the cluster's security group, and there is none")
+	}
 }

@@ -1,5 +1,10 @@
 package plan
 
+import (
+	"encoding/json"
+	"fmt"
+)
+
 // slurm maps a Slurm spec onto the Slurm main stack.
 func (r *resolver) slurm() {
 	c := r.c
@@ -31,16 +36,72 @@ func (r *resolver) slurm() {
 			r.warnf("network.s3Endpoint", "the Slurm main stack creates no S3 endpoint for a brought VPC; it must have its own")
 		}
 	}
-	if c.Cluster.NodeProvisioningMode != "" {
-		r.errf("cluster.nodeProvisioningMode", "the Slurm main stack has no NodeProvisioningMode parameter; the cluster would not get it")
-	}
+	r.setIf("NodeProvisioningMode", c.Cluster.NodeProvisioningMode, "cluster.nodeProvisioningMode")
 
 	r.bucket()
 	r.role()
+	r.accounting()
+
+	obs := c.Observability()
+	r.toggle("EnableObservabilityFeature", obs, "features.observability", "off unless asked for")
+	if obs {
+		// The stack needs a Prometheus workspace to write to; the spec
+		// brings none, so the template makes one (retained on delete).
+		r.toggle("CreatePrometheusWorkspace", true, "", "features.observability brings no workspace: a new one, retained on delete")
+		r.want("ObservabilityStack", true, "features.observability", "features.observability is true: Prometheus (a new workspace) and Grafana")
+	} else {
+		r.want("ObservabilityStack", false, "features.observability", "features.observability is off")
+	}
 
 	if c.SSMStack() {
 		r.want("SSMStack", true, "ssm", "ssm is true: hpctl deploys the session document stack beside the main stack")
 	} else {
 		r.want("SSMStack", false, "ssm", "ssm is not set")
+	}
+}
+
+// accounting maps the Slurm settings and slurmdbd's accounting database:
+// a new one is the template's AccountingDatabaseStack; a brought one goes to
+// the cluster as JSON, and its secret to the execution role the stacks make.
+func (r *resolver) accounting() {
+	s := r.c.Slurm
+	if s == nil {
+		r.want("AccountingDatabaseStack", false, "slurm.accountingDatabase", "slurm.accountingDatabase is not set: slurmdbd keeps its database on the controller")
+		return
+	}
+	r.setIf("SlurmConfigStrategy", s.ConfigStrategy, "slurm.configStrategy")
+	a := s.AccountingDatabase
+	switch {
+	case a == nil:
+		r.want("AccountingDatabaseStack", false, "slurm.accountingDatabase", "slurm.accountingDatabase is not set: slurmdbd keeps its database on the controller")
+	case a.Brought():
+		cfg := map[string]any{"Endpoint": a.Endpoint, "SecretArn": a.SecretARN}
+		if a.Port != 0 {
+			cfg["Port"] = a.Port
+		}
+		if a.Name != "" {
+			cfg["Name"] = a.Name
+		}
+		b, _ := json.Marshal(cfg) // strings and an int: it cannot fail
+		r.set("AccountingDatabaseConfig", string(b), "slurm.accountingDatabase", "")
+		r.set("AccountingDatabaseSecretArn", a.SecretARN, "slurm.accountingDatabase.secretArn", "")
+		r.want("AccountingDatabaseStack", false, "slurm.accountingDatabase.endpoint", "accounting database %s is brought", a.Endpoint)
+	default:
+		r.toggle("CreateAccountingDatabase", true, "slurm.accountingDatabase", "")
+		r.setIf("AccountingDatabaseInstanceClass", a.InstanceClass, "slurm.accountingDatabase.instanceClass")
+		if a.StorageGiB > 0 {
+			r.set("AccountingDatabaseAllocatedStorage", fmt.Sprint(a.StorageGiB), "slurm.accountingDatabase.storageGiB", "")
+		}
+		r.setIf("AccountingDatabaseInstanceIdentifier", a.Identifier, "slurm.accountingDatabase.identifier")
+		r.setIf("AccountingDatabasePrimaryUsername", a.Username, "slurm.accountingDatabase.username")
+		if a.Port > 0 {
+			r.set("AccountingDatabasePort", fmt.Sprint(a.Port), "slurm.accountingDatabase.port", "")
+		}
+		r.setIf("AccountingDatabaseName", a.Name, "slurm.accountingDatabase.name")
+		class := a.InstanceClass
+		if class == "" {
+			class = r.value("AccountingDatabaseInstanceClass")
+		}
+		r.want("AccountingDatabaseStack", true, "slurm.accountingDatabase", "new RDS for MariaDB accounting database (%s)", class)
 	}
 }

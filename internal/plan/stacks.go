@@ -61,8 +61,11 @@ func (r *resolver) stacks(p *Plan) error {
 		if cs.Kind == catalog.Companion {
 			in, asked := r.intents[cs.Name]
 			st := r.decide(cs, asked && in.create, "hpctl deploys it as its own stack")
-			t := r.template()
-			st.TemplateURL = BucketURL(t.Bucket, r.region, path.Dir(t.Key)+"/"+cs.Template)
+			if t := r.template(); t.Source == "custom" {
+				st.TemplateURL = BucketURL(t.Bucket, r.region, path.Dir(t.Key)+"/"+cs.Template)
+			} else {
+				st.OwnTemplate = true
+			}
 			p.Stacks = append(p.Stacks, st)
 		}
 	}
@@ -197,6 +200,9 @@ func (r *resolver) suppliedBy(p *Plan) {
 	}
 	for _, rd := range all {
 		for _, si := range rd.refs.StandIns {
+			if path, _ := paramPath(r.c.Orchestrator, si.Param); path == "" {
+				continue // optional in place of the output: nothing to supply
+			}
 			for _, f := range si.For {
 				for i, s := range p.Stacks {
 					if s.Name == r.stackOf(f.ID) && s.Action == Skip && !slices.Contains(s.SuppliedBy, si.Param) {
@@ -260,7 +266,8 @@ func (r *resolver) couplings(p *Plan, explained map[string]bool) {
 		}
 		for _, si := range rd.refs.StandIns {
 			from := r.stackOf(si.For[0].ID)
-			if r.supplied(si.Param) || slices.ContainsFunc(si.For, func(f template.Ref) bool { return explained[r.stackOf(f.ID)] }) {
+			if path, _ := paramPath(r.c.Orchestrator, si.Param); path == "" || r.supplied(si.Param) ||
+				slices.ContainsFunc(si.For, func(f template.Ref) bool { return explained[r.stackOf(f.ID)] }) {
 				continue
 			}
 			q := required[si.Param]

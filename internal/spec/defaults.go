@@ -1,6 +1,10 @@
 package spec
 
-import "strings"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
 
 // Defaults are applied by these accessors rather than written into the
 // struct, so that Has(path) keeps telling what the user wrote and the plan can
@@ -21,6 +25,29 @@ func (c *Cluster) ResourcePrefix() string {
 		return c.Metadata.ResourcePrefix
 	}
 	return "sagemaker-" + strings.ToLower(c.Metadata.Name)
+}
+
+// ResourceShortPrefix is the short prefix of the names the EKS inference
+// stacks give under length limits. The default is the cluster name cut to 20
+// characters and 6 hex digits of the stack name and region: unique per
+// deployment, since one of those names is a global S3 bucket, and stable
+// across updates of the same deployment.
+func (c *Cluster) ResourceShortPrefix(region string) string {
+	if c.Metadata.ResourceShortPrefix != "" {
+		return c.Metadata.ResourceShortPrefix
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(c.Metadata.Name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '-' {
+			b.WriteRune(r)
+		}
+	}
+	name := strings.Trim(b.String()[:min(b.Len(), 20)], "-")
+	sum := sha256.Sum256([]byte(c.StackName() + "/" + region))
+	if name == "" {
+		return "hp-" + hex.EncodeToString(sum[:3])
+	}
+	return name + "-" + hex.EncodeToString(sum[:3])
 }
 
 // StackName is the name of the main stack.

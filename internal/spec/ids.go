@@ -33,6 +33,8 @@ var (
 	reK8sNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	reBucket       = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
 	reTag          = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	reDBClass      = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
+	reSecretARN    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
 )
 
 func idPattern(prefix string) *regexp.Regexp {

@@ -83,7 +83,7 @@ func TestLoadBadSpecs(t *testing.T) {
 		{"key at the wrong level", edit(baseEKS, "", "instanceGroups: []\n"),
 			[]string{`t.yaml:14:1: instanceGroups: unknown field "instanceGroups"; "instanceGroups" belongs at cluster.instanceGroups`}},
 		{"unknown nested key", edit(baseEKS, "  name: ml\n", "  name: ml\n  labels: {a: b}\n"),
-			[]string{`t.yaml:5:3: metadata.labels: unknown field "labels"; expected one of: name, region, resourcePrefix, stackName, tags`}},
+			[]string{`t.yaml:5:3: metadata.labels: unknown field "labels"; expected one of: name, region, resourcePrefix, resourceShortPrefix, stackName, tags`}},
 		{"string where a number belongs", edit(baseEKS, "count: 2", `count: "2"`),
 			[]string{`t.yaml:13:14: cluster.instanceGroups[0].count: expected a whole number, got the string "2"`}},
 		{"number where a string belongs", edit(baseEKS, "name: ml", "name: 123"),

@@ -23,18 +23,19 @@ var Orchestrators = []Orchestrator{EKS, Slurm}
 // Cluster is one spec document. A component written as settings is created;
 // a component written as existing IDs is brought.
 type Cluster struct {
-	APIVersion   string       `yaml:"apiVersion" json:"apiVersion" jsonschema:"required,enum=hpctl/v1alpha1"`
-	Kind         string       `yaml:"kind" json:"kind" jsonschema:"required,enum=Cluster"`
-	Metadata     Metadata     `yaml:"metadata" json:"metadata" jsonschema:"required"`
-	Orchestrator Orchestrator `yaml:"orchestrator" json:"orchestrator" jsonschema:"required,enum=eks,enum=slurm"`
-	Templates    Templates    `yaml:"templates,omitempty" json:"templates,omitempty"`
-	Network      Network      `yaml:"network,omitempty" json:"network,omitempty"`
-	Kubernetes   *Kubernetes  `yaml:"kubernetes,omitempty" json:"kubernetes,omitempty" jsonschema:"description=EKS only"`
-	Storage      Storage      `yaml:"storage,omitempty" json:"storage,omitempty"`
-	IAM          IAM          `yaml:"iam,omitempty" json:"iam,omitempty"`
-	Cluster      HyperPod     `yaml:"cluster" json:"cluster" jsonschema:"required"`
-	Features     *Features    `yaml:"features,omitempty" json:"features,omitempty" jsonschema:"description=EKS only"`
-	SSM          *bool        `yaml:"ssm,omitempty" json:"ssm,omitempty" jsonschema:"description=Slurm only: deploy the SSM session document as a companion stack"`
+	APIVersion   string         `yaml:"apiVersion" json:"apiVersion" jsonschema:"required,enum=hpctl/v1alpha1"`
+	Kind         string         `yaml:"kind" json:"kind" jsonschema:"required,enum=Cluster"`
+	Metadata     Metadata       `yaml:"metadata" json:"metadata" jsonschema:"required"`
+	Orchestrator Orchestrator   `yaml:"orchestrator" json:"orchestrator" jsonschema:"required,enum=eks,enum=slurm"`
+	Templates    Templates      `yaml:"templates,omitempty" json:"templates,omitempty"`
+	Network      Network        `yaml:"network,omitempty" json:"network,omitempty"`
+	Kubernetes   *Kubernetes    `yaml:"kubernetes,omitempty" json:"kubernetes,omitempty" jsonschema:"description=EKS only"`
+	Storage      Storage        `yaml:"storage,omitempty" json:"storage,omitempty"`
+	IAM          IAM            `yaml:"iam,omitempty" json:"iam,omitempty"`
+	Cluster      HyperPod       `yaml:"cluster" json:"cluster" jsonschema:"required"`
+	Features     *Features      `yaml:"features,omitempty" json:"features,omitempty" jsonschema:"description=Optional add-ons of the hosted main stack"`
+	Slurm        *SlurmSettings `yaml:"slurm,omitempty" json:"slurm,omitempty" jsonschema:"description=Slurm only: the Slurm configuration and its accounting database"`
+	SSM          *bool          `yaml:"ssm,omitempty" json:"ssm,omitempty" jsonschema:"description=Slurm only: deploy the SSM session document as a companion stack"`
 
 	// Where each value was written, keyed by spec path; filled by Load.
 	src source
@@ -42,11 +43,15 @@ type Cluster struct {
 
 // Metadata names the deployment.
 type Metadata struct {
-	Name           string            `yaml:"name" json:"name" jsonschema:"required,description=HyperPod cluster name"`
-	Region         string            `yaml:"region,omitempty" json:"region,omitempty"`
-	ResourcePrefix string            `yaml:"resourcePrefix,omitempty" json:"resourcePrefix,omitempty" jsonschema:"description=Prefix of every resource name the stacks create (default sagemaker-<name>)"`
-	StackName      string            `yaml:"stackName,omitempty" json:"stackName,omitempty" jsonschema:"description=Main stack name (default hpctl-<name>)"`
-	Tags           map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Name           string `yaml:"name" json:"name" jsonschema:"required,description=HyperPod cluster name"`
+	Region         string `yaml:"region,omitempty" json:"region,omitempty"`
+	ResourcePrefix string `yaml:"resourcePrefix,omitempty" json:"resourcePrefix,omitempty" jsonschema:"description=Prefix of every resource name the stacks create (default sagemaker-<name>)"`
+	StackName      string `yaml:"stackName,omitempty" json:"stackName,omitempty" jsonschema:"description=Main stack name (default hpctl-<name>)"`
+	// ResourceShortPrefix names what the EKS inference stacks make under
+	// length limits; one of its names is a global S3 bucket, so the template's
+	// shared default (smhp1eks) would collide between deployments.
+	ResourceShortPrefix string            `yaml:"resourceShortPrefix,omitempty" json:"resourceShortPrefix,omitempty" jsonschema:"description=Short prefix of names with length limits (EKS inference stacks; default: derived from the name and stack name, unique per deployment)"`
+	Tags                map[string]string `yaml:"tags,omitempty" json:"tags,omitempty"`
 }
 
 // Templates says where the CloudFormation templates come from.
@@ -193,11 +198,33 @@ type RestrictedFS struct {
 	ThroughputPerTiB int `yaml:"throughputPerTiB,omitempty" json:"throughputPerTiB,omitempty" jsonschema:"minimum=1"`
 }
 
-// Features are the optional EKS add-ons of the hosted main stack.
+// Features are the optional add-ons of the hosted main stacks.
 type Features struct {
-	InferenceOperator *bool `yaml:"inferenceOperator,omitempty" json:"inferenceOperator,omitempty" jsonschema:"description=The hosted template defaults this to true; hpctl defaults it to false"`
-	Observability     *bool `yaml:"observability,omitempty" json:"observability,omitempty"`
+	InferenceOperator *bool `yaml:"inferenceOperator,omitempty" json:"inferenceOperator,omitempty" jsonschema:"description=EKS only. The hosted template defaults this to true; hpctl defaults it to false"`
+	Observability     *bool `yaml:"observability,omitempty" json:"observability,omitempty" jsonschema:"description=Amazon Managed Prometheus and Grafana observability"`
 }
+
+// SlurmSettings are what only a Slurm cluster has.
+type SlurmSettings struct {
+	ConfigStrategy     string              `yaml:"configStrategy,omitempty" json:"configStrategy,omitempty" jsonschema:"enum=Overwrite,enum=Managed,enum=Merge,description=How HyperPod manages the Slurm configuration files"`
+	AccountingDatabase *AccountingDatabase `yaml:"accountingDatabase,omitempty" json:"accountingDatabase,omitempty" jsonschema:"description=slurmdbd's database: created ({} or its settings) or brought ({endpoint, secretArn})"`
+}
+
+// AccountingDatabase is a new RDS for MariaDB database (settings), or an
+// existing one (endpoint and secretArn).
+type AccountingDatabase struct {
+	InstanceClass string `yaml:"instanceClass,omitempty" json:"instanceClass,omitempty" jsonschema:"description=RDS instance class of a new database (template default db.m5.large)"`
+	StorageGiB    int    `yaml:"storageGiB,omitempty" json:"storageGiB,omitempty" jsonschema:"minimum=20,maximum=65536"`
+	Identifier    string `yaml:"identifier,omitempty" json:"identifier,omitempty" jsonschema:"description=RDS instance identifier of a new database (default: generated)"`
+	Username      string `yaml:"username,omitempty" json:"username,omitempty" jsonschema:"description=Primary user of a new database (template default admin; the password is RDS-managed)"`
+	Port          int    `yaml:"port,omitempty" json:"port,omitempty" jsonschema:"minimum=1150,maximum=65535"`
+	Name          string `yaml:"name,omitempty" json:"name,omitempty" jsonschema:"description=Database name (default: slurm_acct_db_<cluster hash>)"`
+	Endpoint      string `yaml:"endpoint,omitempty" json:"endpoint,omitempty" jsonschema:"description=Host name of an existing database"`
+	SecretARN     string `yaml:"secretArn,omitempty" json:"secretArn,omitempty" jsonschema:"description=Secrets Manager secret with an existing database's credentials"`
+}
+
+// Brought reports whether the spec brings an existing database.
+func (a AccountingDatabase) Brought() bool { return a.Endpoint != "" || a.SecretARN != "" }
 
 // Version is a dotted version that YAML may have read as a number
 // (`version: 1.30`); the loader keeps the text as written.

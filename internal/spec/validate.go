@@ -22,6 +22,7 @@ func (c *Cluster) validate() Diagnostics {
 	v.storage()
 	v.iam()
 	v.cluster()
+	v.slurm()
 	v.orchestratorOnly()
 	return v.ds
 }
@@ -124,8 +125,20 @@ func (v *validator) metadata() {
 	if m.Name != "" && reHyperPodName.MatchString(m.Name) {
 		v.resourcePrefix()
 	}
+	if p := m.ResourceShortPrefix; p != "" {
+		switch {
+		case !rePrefix.MatchString(p):
+			v.errf("metadata.resourceShortPrefix", "%q must be lowercase letters, digits and hyphens, starting and ending with a letter or digit", p)
+		case len(p) > maxShortPrefix:
+			v.errf("metadata.resourceShortPrefix", "has %d characters; the inference stacks name a bucket hyperpod-tls-<prefix>-<8 characters>, so at most %d", len(p), maxShortPrefix)
+		}
+	}
 	v.tags()
 }
+
+// maxShortPrefix keeps hyperpod-tls-<short prefix>-<8> within the 63
+// characters of a bucket name.
+const maxShortPrefix = 63 - len("hyperpod-tls--12345678")
 
 // maxPrefix keeps <prefix>-bucket within the 63 characters of a bucket name.
 const maxPrefix = 63 - len("-bucket")
@@ -476,16 +489,58 @@ func (v *validator) slurmRoles(roles map[string][]int) {
 	}
 }
 
+// slurm checks the Slurm section: a brought accounting database needs both
+// its endpoint and its secret (the cluster Lambda silently drops one
+// without the other), and takes none of a new database's settings.
+func (v *validator) slurm() {
+	s := v.c.Slurm
+	if s == nil {
+		return
+	}
+	v.oneOf("slurm.configStrategy", s.ConfigStrategy, "Overwrite", "Managed", "Merge")
+	a := s.AccountingDatabase
+	if a == nil {
+		return
+	}
+	if a.InstanceClass != "" && !reDBClass.MatchString(a.InstanceClass) {
+		v.errf("slurm.accountingDatabase.instanceClass", "%q is not an RDS instance class (like db.m5.large)", a.InstanceClass)
+	}
+	if a.SecretARN != "" && !reSecretARN.MatchString(a.SecretARN) {
+		v.errf("slurm.accountingDatabase.secretArn", "%q is not a Secrets Manager secret ARN", a.SecretARN)
+	}
+	if a.Port != 0 && (a.Port < 1150 || a.Port > 65535) {
+		v.errf("slurm.accountingDatabase.port", "%d is not a port RDS for MariaDB listens on (1150 to 65535)", a.Port)
+	}
+	if a.StorageGiB != 0 && (a.StorageGiB < 20 || a.StorageGiB > 65536) {
+		v.errf("slurm.accountingDatabase.storageGiB", "%d GiB: RDS for MariaDB takes 20 to 65536", a.StorageGiB)
+	}
+	if !a.Brought() {
+		return
+	}
+	switch {
+	case a.Endpoint == "":
+		v.errf("slurm.accountingDatabase.endpoint", "is required with secretArn: the cluster Lambda drops a database without its endpoint")
+	case a.SecretARN == "":
+		v.errf("slurm.accountingDatabase.secretArn", "is required with endpoint: the cluster Lambda drops a database without its secret")
+	}
+	for key, set := range map[string]bool{"instanceClass": a.InstanceClass != "", "storageGiB": a.StorageGiB != 0,
+		"identifier": a.Identifier != "", "username": a.Username != ""} {
+		if set {
+			v.errf("slurm.accountingDatabase."+key, "applies to a new database; endpoint and secretArn bring an existing one")
+		}
+	}
+}
+
 // orchestratorOnly refuses settings that belong to the other orchestrator.
 func (v *validator) orchestratorOnly() {
 	c := v.c
 	var other []string
 	switch c.Orchestrator {
 	case Slurm:
-		other = []string{"kubernetes", "features", "cluster.autoScaler", "cluster.restrictedInstanceGroups",
-			"network.vpc.eksPrivateSubnetIds", "network.vpc.eksPrivateRouteTableIds"}
+		other = []string{"kubernetes", "features.inferenceOperator", "cluster.autoScaler", "cluster.restrictedInstanceGroups",
+			"network.vpc.eksPrivateSubnetIds", "network.vpc.eksPrivateRouteTableIds", "metadata.resourceShortPrefix"}
 	case EKS:
-		other = []string{"ssm"}
+		other = []string{"ssm", "slurm"}
 		for i := range c.Cluster.InstanceGroups {
 			other = append(other, fmt.Sprintf("cluster.instanceGroups[%d].type", i))
 		}

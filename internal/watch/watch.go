@@ -281,9 +281,11 @@ func PointsElsewhere(reason string) bool {
 	return reason == ""
 }
 
-// terminal reports whether a stack status ends an operation.
+// terminal reports whether a stack status ends an operation. A stack in
+// REVIEW_IN_PROGRESS runs nothing: it waits for a change set someone must
+// execute, so waiting cannot end it.
 func terminal(status string) bool {
-	return status != "" && !strings.HasSuffix(status, "_IN_PROGRESS") && status != "CREATE_PENDING"
+	return status == "REVIEW_IN_PROGRESS" || status != "" && !strings.HasSuffix(status, "_IN_PROGRESS") && status != "CREATE_PENDING"
 }
 
 // succeeded reports whether a final stack status is the success of the operation.

@@ -320,6 +320,18 @@ func TestInterruptEndsTheWatchNotTheStack(t *testing.T) {
 	}
 }
 
+// A stack waiting for its change set runs nothing: the watch ends at once
+// rather than wait for what only a person can start.
+func TestReviewInProgressEndsTheWatch(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	root.Status(0, "REVIEW_IN_PROGRESS", "User Initiated")
+	sum, _, err := run(t, f, Options{Stack: root.ID, FromOperationStart: true})
+	if err != nil || sum.Succeeded || sum.Status != "REVIEW_IN_PROGRESS" {
+		t.Errorf("%v %+v", err, sum)
+	}
+}
+
 func TestDeleteFollowsTheStackToItsEnd(t *testing.T) {
 	f := cloudtest.New()
 	root := f.Stack("hpctl-ml")

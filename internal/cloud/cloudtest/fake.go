@@ -309,8 +309,8 @@ func notScripted(op string) error { return fmt.Errorf("cloudtest: %s is not scri
 func (f *Fake) ListStackResources(context.Context, *cloudformation.ListStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.ListStackResourcesOutput, error) {
 	return nil, notScripted("ListStackResources")
 }
-func (f *Fake) GetTemplateSummary(context.Context, *cloudformation.GetTemplateSummaryInput, ...func(*cloudformation.Options)) (*cloudformation.GetTemplateSummaryOutput, error) {
-	return nil, notScripted("GetTemplateSummary")
+func (f *Fake) ValidateTemplate(context.Context, *cloudformation.ValidateTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.ValidateTemplateOutput, error) {
+	return nil, notScripted("ValidateTemplate")
 }
 func (f *Fake) CreateChangeSet(context.Context, *cloudformation.CreateChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
 	return nil, notScripted("CreateChangeSet")
