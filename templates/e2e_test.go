@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -471,5 +472,73 @@ func TestTwoBroughtSecurityGroupsBreakTheNewFileSystem(t *testing.T) {
 	r.settle(id, cftypes.StackStatusRollbackComplete)
 	if got := r.failures(); !strings.Contains(got, "FSxLustreFileSystem") || !strings.Contains(got, "Value '"+two+"' at 'securityGroupIds.1.member' failed to satisfy constraint") {
 		t.Errorf("the file system did not fail on the one-String security groups:\n%s", got)
+	}
+}
+
+// A bucket out of step with its main template: a nested template of an
+// older sync (it lacks parameters the main passes), or no Lambda code. The
+// plan, reading the bucket over S3, names the object and the spec line;
+// deployed anyway, the emulator fails the same way CloudFormation does,
+// after the stacks before it were built.
+func TestOutOfStepBucketsArePlanErrorsAndFailOnTheEmulator(t *testing.T) {
+	older := func(body string) string {
+		for _, name := range []string{"NodeProvisioningMode", "AccountingDatabaseConfig", "OnInitCompletePath"} {
+			body = regexp.MustCompile(`(?m)^  `+name+`:\n(    .*\n)+`).ReplaceAllString(body, "")
+		}
+		return body
+	}
+	cluster := "templates-slurm/slurm-hyperpod-cluster-template.yaml"
+	for _, tc := range []struct {
+		name     string
+		spoil    func(r *rig)
+		plan     string
+		deployed string
+	}{
+		{"nested template of an older sync", func(r *rig) {
+			body, err := Read("slurm", "slurm-hyperpod-cluster-template.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.put(standInBucket, cluster, older(string(body)))
+		}, cluster + " does not declare AccountingDatabaseConfig, NodeProvisioningMode, OnInitCompletePath, which HyperPodParamClusterStack is passed",
+			"do not exist in the template"},
+		{"no Lambda code", func(r *rig) {
+			if _, err := r.c.S3.DeleteObject(r.ctx, &s3.DeleteObjectInput{Bucket: aws.String(standInBucket), Key: aws.String("resources/artifacts/hp-lambda-function.zip")}); err != nil {
+				t.Fatal(err)
+			}
+		}, "s3://" + standInBucket + " has no resources/artifacts/hp-lambda-function.zip, the Lambda code of HyperPodParamClusterStack/HpLambdaFunction",
+			"HpLambdaFunction CREATE_FAILED: InvalidRequest: Resource handler returned message: \"Error occurred while GetObject. S3 Error Code: NoSuchKey."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			tc.spoil(r)
+			data, _ := os.ReadFile("../examples/slurm-quickstart.yaml")
+			c, _ := spec.Load("slurm-quickstart.yaml", data)
+			c.Templates = spec.Templates{Bucket: standInBucket}
+			store := &template.Bucket{S3: r.c.S3, Name: standInBucket, Region: emulator.Region}
+			main, err := template.LoadMain(r.ctx, store, "templates-slurm/main-stack-slurm-based-template.yaml", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, ds := plan.Resolve(c, plan.Options{Region: emulator.Region, Main: main})
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			found := plan.Consistent(r.ctx, c, p, main)
+			if !found.HasErrors() || !strings.Contains(found.Errors()[0].String(), tc.plan) || found.Errors()[0].Path != "templates.bucket" {
+				t.Errorf("the plan says:\n%s\nwant %q at templates.bucket", found, tc.plan)
+			}
+
+			var params []cftypes.Parameter
+			for _, x := range p.Sent() {
+				params = append(params, cftypes.Parameter{ParameterKey: aws.String(x.Name), ParameterValue: aws.String(x.Value)})
+			}
+			id := r.create(&cloudformation.CreateStackInput{StackName: aws.String(p.StackName), TemplateURL: aws.String(p.Template.URL),
+				Parameters: params, Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityAutoExpand, cftypes.CapabilityCapabilityNamedIam}})
+			r.settle(id, cftypes.StackStatusRollbackComplete)
+			if got := r.failures(); !strings.Contains(got, tc.deployed) {
+				t.Errorf("the deploy failed otherwise:\n%s\nwant %q", got, tc.deployed)
+			}
+		})
 	}
 }

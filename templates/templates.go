@@ -26,7 +26,8 @@ type Object struct {
 }
 
 // Objects returns every stand-in of both orchestrators, keyed like the
-// hosted bucket: templates/<file> for EKS, templates-slurm/<file> for Slurm.
+// hosted bucket: templates/<file> for EKS, templates-slurm/<file> for Slurm,
+// and the Lambda code they load under resources/artifacts/.
 func Objects() ([]Object, error) {
 	var out []Object
 	for _, o := range []*catalog.Orchestration{catalog.EKS(), catalog.Slurm()} {
@@ -46,7 +47,8 @@ func Objects() ([]Object, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no stand-in templates are embedded")
 	}
-	return out, nil
+	code, err := artifacts()
+	return append(out, code...), err
 }
 
 // Read returns one stand-in by orchestrator and file name.

@@ -328,12 +328,12 @@ func TestObjectsUseTheHostedLayout(t *testing.T) {
 	keys := map[string]bool{}
 	for _, o := range objs {
 		keys[o.Key] = true
-		if !strings.HasPrefix(o.Key, "templates/") && !strings.HasPrefix(o.Key, "templates-slurm/") {
+		if !strings.HasPrefix(o.Key, "templates/") && !strings.HasPrefix(o.Key, "templates-slurm/") && !strings.HasPrefix(o.Key, "resources/artifacts/") {
 			t.Errorf("key %s is outside the hosted layout", o.Key)
 		}
 	}
 	for _, k := range []string{"templates/main-stack-eks-based-template.yaml", "templates/vpc-template.yaml",
-		"templates-slurm/main-stack-slurm-based-template.yaml", "templates-slurm/slurm-ssm-template.yaml"} {
+		"templates-slurm/main-stack-slurm-based-template.yaml", "templates-slurm/slurm-ssm-template.yaml", "resources/artifacts/hp-lambda-function.zip"} {
 		if !keys[k] {
 			t.Errorf("%s is missing", k)
 		}

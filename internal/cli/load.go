@@ -118,6 +118,11 @@ func loadAndPlan(ctx context.Context, ios *IO, g *Globals, file string, o loadOp
 	}
 	p, pd := plan.Resolve(c, plan.Options{Region: region, Main: main})
 	l.plan = p
+	if !pd.HasErrors() && (read != readCached || l.files != nil) {
+		checkCtx, cancel := context.WithTimeout(ctx, 2*fetchTimeout)
+		pd = append(pd, plan.Consistent(checkCtx, c, p, main)...)
+		cancel()
+	}
 	// A value the spec already reports as wrong is not planned on top of.
 	bad := map[string]bool{}
 	for _, d := range diags.Errors() {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -9,6 +10,7 @@ import (
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/template"
 )
 
 func newTemplatesCmd(ios *IO, g *Globals) *cobra.Command {
@@ -19,7 +21,10 @@ func newTemplatesCmd(ios *IO, g *Globals) *cobra.Command {
 			"templates-slurm/ (Slurm) and resources/. `upload` fills it from a local folder laid\n" +
 			"out like the published repository; `mirror` copies the hosted bucket into it,\n" +
 			"server-side. Both create the bucket when it is missing (encrypted, public access\n" +
-			"blocked) and write only objects that changed.",
+			"blocked) and write only objects that changed. Both first check that the bucket\n" +
+			"would hold one consistent set: each nested template a main template may create\n" +
+			"declares what it is passed, and the Lambda code the templates load is there;\n" +
+			"otherwise they write nothing and exit 2.",
 	}
 	cmd.AddCommand(newTemplatesUploadCmd(ios, g), newTemplatesMirrorCmd(ios, g))
 	return cmd
@@ -55,7 +60,14 @@ func newTemplatesUploadCmd(ios *IO, g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			over := &template.Files{Label: "the upload", ReadAs: "file", Objects: map[string][]byte{}}
+			for _, f := range files {
+				over.Objects[f.Key] = f.Body
+			}
 			return sync(cmd, ios, g, func(d *deploy.Deployer) (deploy.Synced, error) {
+				if err := d.CheckSet(cmd.Context(), bucket, over); err != nil {
+					return deploy.Synced{}, err
+				}
 				return d.Upload(cmd.Context(), bucket, files)
 			})
 		}),
@@ -80,7 +92,11 @@ func newTemplatesMirrorCmd(ios *IO, g *Globals) *cobra.Command {
 				return usageErr("--stage %q: prod or gamma", stage)
 			}
 			return sync(cmd, ios, g, func(d *deploy.Deployer) (deploy.Synced, error) {
-				return d.Mirror(cmd.Context(), plan.HostedBucket(d.Region, stage), bucket)
+				from := plan.HostedBucket(d.Region, stage)
+				if err := d.CheckSet(cmd.Context(), bucket, &template.Bucket{S3: d.S3, Name: from, Region: d.Region}); err != nil {
+					return deploy.Synced{}, err
+				}
+				return d.Mirror(cmd.Context(), from, bucket)
 			})
 		}),
 	}
@@ -97,7 +113,11 @@ func sync(cmd *cobra.Command, ios *IO, g *Globals, fill func(*deploy.Deployer) (
 		return err
 	}
 	s, err := fill(d)
-	if err != nil {
+	var refused *deploy.Refusal
+	switch {
+	case errors.As(err, &refused):
+		return usageErr("%v", err)
+	case err != nil:
 		return err
 	}
 	if g.JSON() {

@@ -13,6 +13,7 @@ import (
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/template"
 	"github.com/hpctl/hpctl/internal/watch"
 	"github.com/hpctl/hpctl/templates"
 )
@@ -98,7 +99,7 @@ func companionHint(p *plan.Plan, name string, c Companion) string {
 
 // objectExists reports whether the custom bucket holds the object at url.
 func (d *Deployer) objectExists(ctx context.Context, url string) (bool, error) {
-	bucket, key, ok := plan.ParseBucketURL(url)
+	bucket, key, ok := template.SplitURL(url)
 	if !ok {
 		return false, fmt.Errorf("not a bucket URL: %s", url)
 	}

@@ -3,7 +3,6 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -20,19 +19,6 @@ func HostedBucket(region, stage string) string {
 // hosted main stacks use for every nested TemplateURL.
 func BucketURL(bucket, region, key string) string {
 	return fmt.Sprintf("https://%s.s3.%s.amazonaws.com/%s", bucket, region, key)
-}
-
-// ParseBucketURL is the inverse of BucketURL.
-func ParseBucketURL(raw string) (bucket, key string, ok bool) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || !strings.HasSuffix(u.Host, ".amazonaws.com") {
-		return "", "", false
-	}
-	bucket, rest, found := strings.Cut(u.Host, ".s3.")
-	if !found || rest == "" || len(u.Path) < 2 {
-		return "", "", false
-	}
-	return bucket, u.Path[1:], true
 }
 
 // common sets what both main stacks take the same way.

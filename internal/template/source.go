@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,6 +74,46 @@ func (f *Files) Has(_ context.Context, key string) (bool, error) {
 }
 
 func (f *Files) Where(key string) string { return f.Label + ": " + key }
+
+// Layers is a store read from the first of its stores that holds a key:
+// the files an upload writes over a bucket's objects, say. It is named
+// after the last, where the objects will be.
+type Layers []Store
+
+func (l Layers) Get(ctx context.Context, key string) (Object, error) {
+	for _, s := range l {
+		obj, err := s.Get(ctx, key)
+		if !errors.Is(err, ErrNotFound) {
+			return obj, err
+		}
+	}
+	return Object{}, fmt.Errorf("%s: %w", l.Where(key), ErrNotFound)
+}
+
+func (l Layers) Has(ctx context.Context, key string) (bool, error) {
+	for _, s := range l {
+		if has, err := s.Has(ctx, key); has || err != nil {
+			return has, err
+		}
+	}
+	return false, nil
+}
+
+func (l Layers) Where(key string) string { return l[len(l)-1].Where(key) }
+
+// SplitURL splits an object URL of the form the hosted main stacks use
+// (https://BUCKET.s3.REGION.amazonaws.com/KEY) into its bucket and key.
+func SplitURL(raw string) (bucket, key string, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || !strings.HasSuffix(u.Host, ".amazonaws.com") {
+		return "", "", false
+	}
+	bucket, rest, found := strings.Cut(u.Host, ".s3.")
+	if !found || rest == "" || len(u.Path) < 2 {
+		return "", "", false
+	}
+	return bucket, u.Path[1:], true
+}
 
 // Getter is the part of the S3 API a bucket store calls.
 type Getter interface {
@@ -141,6 +182,9 @@ func (b *Bucket) Get(ctx context.Context, key string) (Object, error) {
 }
 
 func (b *Bucket) Has(ctx context.Context, key string) (bool, error) {
+	if b.Offline {
+		return false, fmt.Errorf("%s: %w", b.Where(key), ErrOffline)
+	}
 	_, err := b.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.Name), Key: aws.String(key)})
 	switch {
 	case err == nil:

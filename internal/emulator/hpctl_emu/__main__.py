@@ -19,13 +19,14 @@ def main():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from . import cfn, fsx, hyperpod, properties, validate
+    from . import cfn, fsx, hyperpod, lambdas, properties, validate
     from .control import Control, answer_unknown_actions
 
     cfn.patch()
     hyperpod.patch()
     properties.patch()
     fsx.patch()
+    lambdas.patch()
     validate.patch()
     answer_unknown_actions()
     app = DomainDispatcherApplication(create_backend_app)
@@ -34,7 +35,7 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
-    run_simple(args.host, args.port, Control(app, ["cfn", "fsx", "hyperpod", "properties", "validate"]), threaded=True)
+    run_simple(args.host, args.port, Control(app, ["cfn", "fsx", "hyperpod", "lambdas", "properties", "validate"]), threaded=True)
 
 
 if __name__ == "__main__":

@@ -19,19 +19,13 @@ from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 from moto.fsx.models import fsx_backends
 
+from .state import handler_error
+
 SG = re.compile(r"^sg-[0-9a-f]{8,}$")
 
 
-class FSxError(Exception):
-    """A resource handler's failure, worded as CloudFormation words it."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
 def handler_message(detail, status=400, code="InvalidRequest"):
-    return FSxError(code, f'Resource handler returned message: "{detail}" (Service: FSx, Status Code: {status})')
+    return handler_error("FSx", detail, status, code)
 
 
 class FileSystem(CloudFormationModel):

@@ -87,3 +87,16 @@ def pause(seconds, generation):
         if left <= 0:
             return True
         time.sleep(min(left, 0.02))
+
+
+class HandlerError(Exception):
+    """A resource handler's failure, worded as CloudFormation words it:
+    "Code: Resource handler returned message: ..."."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def handler_error(service, detail, status=400, code="InvalidRequest"):
+    return HandlerError(code, f'Resource handler returned message: "{detail}" (Service: {service}, Status Code: {status})')
