@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -88,5 +89,36 @@ func TestEmptyBucketTakesEveryVersion(t *testing.T) {
 	}
 	if n, err := d.emptyBucket(ctx, "no-such-bucket-here"); n != 0 || err != nil {
 		t.Errorf("a missing bucket: %d %v", n, err)
+	}
+}
+
+// What the templates leave behind follows the stacks a deployment has.
+func TestKnownLeftovers(t *testing.T) {
+	for _, tc := range []struct {
+		orch   string
+		stacks []string
+		params map[string]string
+		want   []string
+	}{
+		{"eks", []string{"EKSClusterStack", "FsxK8sIntegrationStack"}, map[string]string{"EKSClusterName": "e"},
+			[]string{"eksctl service-account stack eksctl-e-addon-iamserviceaccount-kube-system-fsx-csi-controller-sa", "IAM OIDC provider of EKS cluster e (never deleted by the templates) e"}},
+		{"eks", []string{"FsxStack"}, map[string]string{"EKSClusterName": "e"}, // a deployment of a template before 2026
+			[]string{"eksctl service-account stack eksctl-e-addon-iamserviceaccount-kube-system-fsx-csi-controller-sa"}},
+		{"eks", []string{"FsxFilesystemStack"}, map[string]string{"EKSClusterName": "e"}, nil},
+		{"slurm", []string{"AccountingDatabaseStack"}, map[string]string{"CreatePrometheusWorkspace": "true", "EnableObservabilityFeature": "true"},
+			[]string{"Amazon Managed Prometheus workspace (DeletionPolicy Retain) hpctl-x",
+				"final snapshot of the Slurm accounting database (DeletionPolicy Snapshot) hpctl-x-AccountingDatabaseStack-*"}},
+	} {
+		target := &Target{Orchestrator: tc.orch, StackName: "hpctl-x", StackID: "root"}
+		for _, s := range tc.stacks {
+			target.resources = append(target.resources, resourceRef{stackID: "root", logicalID: s, typ: stackType})
+		}
+		var got []string
+		for _, l := range knownLeftovers(target, &cftypes.Stack{}, tc.params) {
+			got = append(got, l.What+" "+l.Name)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s %v:\n got %q\nwant %q", tc.orch, tc.stacks, got, tc.want)
+		}
 	}
 }

@@ -388,7 +388,10 @@ func (t *Target) hasNested(ids []string) bool {
 
 // knownLeftovers are what the hosted templates leave behind, by the
 // stacks the deployment has (reference §8: eksctl side stacks, the IAM
-// OIDC provider, the Lambdas' log groups, a retained AMP workspace).
+// OIDC provider, the Lambdas' log groups, a retained AMP workspace; 2026:
+// the accounting database's final snapshot). The FSx CSI side stack came
+// from FsxStack until 2026 and comes from FsxK8sIntegrationStack since,
+// which installs the driver with the same Lambda code.
 func knownLeftovers(t *Target, st *cftypes.Stack, params map[string]string) []Leftover {
 	has := func(logicalID string) bool {
 		return slices.ContainsFunc(t.resources, func(r resourceRef) bool { return r.stackID == t.StackID && r.logicalID == logicalID })
@@ -404,7 +407,7 @@ func knownLeftovers(t *Target, st *cftypes.Stack, params map[string]string) []Le
 		name := "eksctl-" + eks + "-addon-iamserviceaccount-kube-system-" + sa
 		return Leftover{What: "eksctl service-account stack", Name: name, Remove: "aws cloudformation delete-stack --stack-name " + name, checkStack: name}
 	}
-	if t.Orchestrator == "eks" && has("FsxStack") {
+	if t.Orchestrator == "eks" && (has("FsxStack") || has("FsxK8sIntegrationStack")) {
 		out = append(out, eksctl("fsx-csi-controller-sa"))
 		if has("EKSClusterStack") {
 			out = append(out, Leftover{What: "IAM OIDC provider of EKS cluster " + eks + " (never deleted by the templates)", Name: eks,
@@ -417,6 +420,10 @@ func knownLeftovers(t *Target, st *cftypes.Stack, params map[string]string) []Le
 	if params["CreatePrometheusWorkspace"] == "true" && params["EnableObservabilityFeature"] == "true" {
 		out = append(out, Leftover{What: "Amazon Managed Prometheus workspace (DeletionPolicy Retain)", Name: t.StackName,
 			Remove: "aws amp list-workspaces; aws amp delete-workspace --workspace-id ID"})
+	}
+	if has("AccountingDatabaseStack") {
+		out = append(out, Leftover{What: "final snapshot of the Slurm accounting database (DeletionPolicy Snapshot)", Name: t.StackName + "-AccountingDatabaseStack-*",
+			Remove: "aws rds describe-db-snapshots --snapshot-type manual; aws rds delete-db-snapshot --db-snapshot-identifier ID"})
 	}
 	if slices.ContainsFunc(t.resources, func(r resourceRef) bool { return strings.HasPrefix(r.typ, "Custom::") }) {
 		prefix := "/aws/lambda/" + params["ResourceNamePrefix"]
