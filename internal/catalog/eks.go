@@ -91,6 +91,8 @@ func EKS() *Orchestration {
 				When: and(isTrue("EnableObservabilityFeature"), inRegions(ampRegions...)), Core: true,
 				TopLevelName: "<prefix>-ObservabilityStack",
 				Creates:      "the observability add-on, Prometheus and Grafana",
+				SingleValued: []SingleValue{{Param: "SecurityGroupId",
+					Why: "wraps it in a one-element list for its two VPC endpoints and the Grafana Lambda's VpcConfig"}},
 				Note:         "not a nested stack: a Lambda custom resource creates the top-level stack <prefix>-ObservabilityStack, only in regions of AMPRegionMapping"},
 
 			// Declared by the Dec and later templates; hpctl's spec switches

@@ -263,7 +263,7 @@ func (r *resolver) singleValued(p *Plan) {
 			continue
 		}
 		params, _ := res.Properties["Parameters"].(map[string]any)
-		if params == nil {
+		if params == nil { // the custom resource that makes a top-level stack
 			params, _ = res.Properties["StackParameters"].(map[string]any)
 		}
 		for _, sv := range cs.SingleValued {
