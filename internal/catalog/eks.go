@@ -93,7 +93,7 @@ func EKS() *Orchestration {
 				Creates:      "the observability add-on, Prometheus and Grafana",
 				SingleValued: []SingleValue{{Param: "SecurityGroupId",
 					Why: "wraps it in a one-element list for its two VPC endpoints and the Grafana Lambda's VpcConfig"}},
-				Note:         "not a nested stack: a Lambda custom resource creates the top-level stack <prefix>-ObservabilityStack, only in regions of AMPRegionMapping"},
+				Note: "not a nested stack: a Lambda custom resource creates the top-level stack <prefix>-ObservabilityStack, only in regions of AMPRegionMapping"},
 
 			// Declared by the Dec and later templates; hpctl's spec switches
 			// RigEndpointStack and CertManagerStack indirectly and leaves the
