@@ -60,6 +60,13 @@ type Watcher struct {
 	clusterStarted bool
 	// noDescribeEvents is set when the endpoint does not offer DescribeEvents.
 	noDescribeEvents bool
+	// settle is set when a poll saw a nested stack finish.
+	settle bool
+	// quick counts the polls still to come at a quarter of the interval: a
+	// nested stack finished and none is left in progress, so the root is
+	// finishing (or about to start the next one) and a full interval would
+	// only delay the end.
+	quick int
 }
 
 // tracked is one stack of the tree.
@@ -119,7 +126,7 @@ func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
 		if terminal(w.root.status) {
 			break
 		}
-		if err := w.opt.Sleep(ctx, w.opt.Interval); err != nil {
+		if err := w.opt.Sleep(ctx, w.wait()); err != nil {
 			return w.partial(), err
 		}
 	}
@@ -129,6 +136,26 @@ func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
 	}
 	w.emit(summary)
 	return summary, nil
+}
+
+// wait is the time until the next poll.
+func (w *Watcher) wait() time.Duration {
+	if w.quick > 0 {
+		w.quick--
+		return w.opt.Interval / 4
+	}
+	return w.opt.Interval
+}
+
+// settling starts the quick polls when a nested stack has finished and no
+// stack but the root is in progress.
+func (w *Watcher) settling() {
+	for _, t := range w.stacks {
+		if t != w.root && t.active {
+			return
+		}
+	}
+	w.quick = 4
 }
 
 func (w *Watcher) add(t *tracked) {
@@ -156,6 +183,10 @@ func (w *Watcher) poll(ctx context.Context) {
 		w.emit(ev)
 	}
 	w.pending = w.pending[:0]
+	if w.settle {
+		w.settle = false
+		w.settling()
+	}
 	if w.clusterStarted && w.opt.Cluster != "" && !w.opt.Deleting {
 		w.describeCluster(ctx)
 	}
@@ -232,6 +263,9 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 		// A finished nested stack is read again only when its parent shows
 		// it in progress; the root is read until the loop sees it finish.
 		t.active = t == w.root || !terminal(ev.Status)
+		if t != w.root && !t.active {
+			w.settle = true
+		}
 		w.pending = append(w.pending, ev)
 		return
 	}

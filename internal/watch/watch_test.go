@@ -320,6 +320,24 @@ func TestInterruptEndsTheWatchNotTheStack(t *testing.T) {
 	}
 }
 
+// Once no nested stack is left in progress, the root is read four times as
+// often for an interval: its end is near, and a full interval would only
+// delay the exit.
+func TestTheEndIsReadSoon(t *testing.T) {
+	f := cloudtest.New()
+	root, _ := tree(f)
+	root.Resource(4*s, "VPCStack", "AWS::CloudFormation::Stack", "CREATE_COMPLETE", "").
+		Status(4300*time.Millisecond, "CREATE_COMPLETE", "")
+	start := f.Now()
+	sum, _, err := run(t, f, Options{Stack: root.ID})
+	if err != nil || !sum.Succeeded {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	if took := f.Now().Sub(start); took != 4500*time.Millisecond {
+		t.Errorf("the end was read after %s, want 4.5s (the first quick poll after 4.3s)", took)
+	}
+}
+
 // A stack waiting for its change set runs nothing: the watch ends at once
 // rather than wait for what only a person can start.
 func TestReviewInProgressEndsTheWatch(t *testing.T) {
