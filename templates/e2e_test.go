@@ -251,9 +251,9 @@ func TestExamplesDeployAndDeleteOnTheEmulator(t *testing.T) {
 	}
 }
 
-// deploy creates the main stack with exactly the plan's parameters, and the
-// companion stacks the plan creates; it returns their IDs, main first.
-func (r *rig) deploy(p *plan.Plan) []string {
+// createMain starts the main stack's create with exactly the plan's
+// parameters and capabilities, and returns its ID.
+func (r *rig) createMain(p *plan.Plan, tags []cftypes.Tag) string {
 	r.t.Helper()
 	var params []cftypes.Parameter
 	for _, x := range p.Sent() {
@@ -263,12 +263,19 @@ func (r *rig) deploy(p *plan.Plan) []string {
 	for _, c := range p.Capabilities {
 		caps = append(caps, cftypes.Capability(c))
 	}
+	return r.create(&cloudformation.CreateStackInput{StackName: aws.String(p.StackName), TemplateURL: aws.String(p.Template.URL),
+		Parameters: params, Capabilities: caps, Tags: tags})
+}
+
+// deploy creates the main stack with exactly the plan's parameters, and the
+// companion stacks the plan creates; it returns their IDs, main first.
+func (r *rig) deploy(p *plan.Plan) []string {
+	r.t.Helper()
 	var tags []cftypes.Tag
 	for _, tg := range p.Tags {
 		tags = append(tags, cftypes.Tag{Key: aws.String(tg.Key), Value: aws.String(tg.Value)})
 	}
-	ids := []string{r.create(&cloudformation.CreateStackInput{StackName: aws.String(p.StackName), TemplateURL: aws.String(p.Template.URL),
-		Parameters: params, Capabilities: caps, Tags: tags})}
+	ids := []string{r.createMain(p, tags)}
 	cat, _ := catalog.For(p.Orchestrator)
 	for _, s := range p.Created() {
 		if s.Kind == catalog.Companion {
@@ -384,12 +391,7 @@ func TestInjectedFailureRollsBackTheStandIns(t *testing.T) {
 		t.Fatal(ds)
 	}
 	before := r.inventory()
-	var params []cftypes.Parameter
-	for _, x := range p.Sent() {
-		params = append(params, cftypes.Parameter{ParameterKey: aws.String(x.Name), ParameterValue: aws.String(x.Value)})
-	}
-	id := r.create(&cloudformation.CreateStackInput{StackName: aws.String(p.StackName), TemplateURL: aws.String(p.Template.URL),
-		Parameters: params, Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityAutoExpand, cftypes.CapabilityCapabilityNamedIam}})
+	id := r.createMain(p, nil)
 	r.settle(id, cftypes.StackStatusRollbackComplete)
 
 	events := func(stack string) []string {
@@ -529,13 +531,7 @@ func TestOutOfStepBucketsArePlanErrorsAndFailOnTheEmulator(t *testing.T) {
 				t.Errorf("the plan says:\n%s\nwant %q at templates.bucket", found, tc.plan)
 			}
 
-			var params []cftypes.Parameter
-			for _, x := range p.Sent() {
-				params = append(params, cftypes.Parameter{ParameterKey: aws.String(x.Name), ParameterValue: aws.String(x.Value)})
-			}
-			id := r.create(&cloudformation.CreateStackInput{StackName: aws.String(p.StackName), TemplateURL: aws.String(p.Template.URL),
-				Parameters: params, Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityAutoExpand, cftypes.CapabilityCapabilityNamedIam}})
-			r.settle(id, cftypes.StackStatusRollbackComplete)
+			r.settle(r.createMain(p, nil), cftypes.StackStatusRollbackComplete)
 			if got := r.failures(); !strings.Contains(got, tc.deployed) {
 				t.Errorf("the deploy failed otherwise:\n%s\nwant %q", got, tc.deployed)
 			}

@@ -62,20 +62,11 @@ func Read(orchestrator, file string) ([]byte, error) {
 // plan of the hosted template hpctl knows. It stands in when the live
 // template cannot be read.
 func Main(orchestrator string) (*template.Main, error) {
-	cat, err := catalog.For(orchestrator)
+	f, err := Fallback(orchestrator)
 	if err != nil {
 		return nil, err
 	}
-	body, err := Read(orchestrator, cat.MainTemplate)
-	if err != nil {
-		return nil, err
-	}
-	t, err := template.Parse(body)
-	if err != nil {
-		return nil, fmt.Errorf("the embedded %s main template: %w", orchestrator, err)
-	}
-	return &template.Main{Template: t, Origin: template.Origin{URL: EmbeddedLabel(cat), Read: "embedded",
-		SHA256: template.Digest(body), Parameters: len(t.Parameters), NestedStacks: len(t.NestedStacks())}}, nil
+	return f.Main()
 }
 
 // Fallback is the embedded copy of an orchestrator's main stack, for a plan

@@ -125,6 +125,15 @@ func (o *Orchestration) Stack(name string) (Stack, bool) {
 	return o.Stacks[i], true
 }
 
+// ByLogicalID returns the catalog stack a main-template resource belongs to.
+func (o *Orchestration) ByLogicalID(id string) (Stack, bool) {
+	i := slices.IndexFunc(o.Stacks, func(s Stack) bool { return slices.Contains(s.LogicalIDs, id) })
+	if i < 0 {
+		return Stack{}, false
+	}
+	return o.Stacks[i], true
+}
+
 // Param returns the parameter declaration of that name.
 func (o *Orchestration) Param(name string) (Param, bool) {
 	i := slices.IndexFunc(o.Params, func(p Param) bool { return p.Name == name })

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/template"
@@ -61,15 +60,20 @@ func (d *Deployer) CheckSet(ctx context.Context, bucket string, over template.St
 				return &Refusal{Reason: fmt.Sprintf("cannot evaluate the Lambda code of %s: %v", view.Where(key), err)}
 			}
 			for _, c := range cs {
-				if c.Bucket == bucket {
-					c.Resource = key + " " + c.Resource
-					codes = append(codes, c)
-				}
+				c.Resource = key + " " + c.Resource
+				codes = append(codes, c)
 			}
 		}
 		read = next
 	}
-	problems = append(problems, missingCode(ctx, view, codes, &unchecked)...)
+	for _, c := range template.CheckCode(ctx, view, bucket, codes) {
+		switch {
+		case c.Err != nil:
+			unchecked = append(unchecked, c.Err.Error())
+		case !c.Has:
+			problems = append(problems, fmt.Sprintf("%s is not there; the Lambda code of %s", c.Key, c.Resource))
+		}
+	}
 	if len(unchecked) > 0 {
 		return fmt.Errorf("cannot check the templates in s3://%s: %s", bucket, unchecked[0])
 	}
@@ -78,33 +82,4 @@ func (d *Deployer) CheckSet(ctx context.Context, bucket string, over template.St
 			Hint: "fill the bucket with one sync of the templates and their resources/ folder (a folder of one checkout, or hpctl templates mirror)"}
 	}
 	return nil
-}
-
-// missingCode reports the Lambda code objects view lacks, asking for
-// several at a time.
-func missingCode(ctx context.Context, view template.Store, codes []template.Code, unchecked *[]string) []string {
-	has := make([]bool, len(codes))
-	errs := make([]error, len(codes))
-	var wg sync.WaitGroup
-	for i, c := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			has[i], errs[i] = view.Has(ctx, c.Key)
-		}()
-	}
-	wg.Wait()
-	var out []string
-	seen := map[string]bool{}
-	for i, c := range codes {
-		switch {
-		case seen[c.Key]:
-		case errs[i] != nil:
-			*unchecked = append(*unchecked, errs[i].Error())
-		case !has[i]:
-			out = append(out, fmt.Sprintf("%s is not there; the Lambda code of %s", c.Key, c.Resource))
-		}
-		seen[c.Key] = true
-	}
-	return out
 }

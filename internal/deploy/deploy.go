@@ -199,10 +199,8 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 	case Stuck:
 		return nil, &Refusal{Reason: why}
 	case Dead:
-		if st.StackStatus != cftypes.StackStatusReviewInProgress { // nothing ran, nothing to explain
-			if cause := d.lastCause(ctx, st); cause != "" {
-				why += "\nIt failed on " + cause
-			}
+		if cause := d.lastCause(ctx, st); cause != "" {
+			why += "\nIt failed on " + cause
 		}
 		if owner := Owner(st, p.Cluster, p.Orchestrator); owner != "" {
 			return nil, &Refusal{Reason: why, Problems: []string{owner}, Hint: "hpctl replaces only its own stacks; delete it yourself or choose another metadata.stackName"}

@@ -66,7 +66,11 @@ type UnknownStack struct {
 // known reports whether the catalog knows a nested stack of the main stack.
 func known(orchestrator, logicalID string) bool {
 	cat, err := catalog.For(orchestrator)
-	return err == nil && slices.ContainsFunc(cat.Stacks, func(s catalog.Stack) bool { return slices.Contains(s.LogicalIDs, logicalID) })
+	if err != nil {
+		return false
+	}
+	_, ok := cat.ByLogicalID(logicalID)
+	return ok
 }
 
 // Hazard is a brought thing a hosted template changes on delete.

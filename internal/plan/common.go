@@ -195,8 +195,7 @@ func (r *resolver) stackTags(t Template) []Tag {
 // template is where the main template is read from.
 func (r *resolver) template() Template {
 	t := Locate(r.c, r.region)
-	o := r.main.Origin
-	t.Read, t.ETag, t.SHA256, t.Parameters, t.NestedStacks, t.Note = o.Read, o.ETag, o.SHA256, o.Parameters, o.NestedStacks, o.Note
+	t.Origin = r.main.Origin
 	return t
 }
 

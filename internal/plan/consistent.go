@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/hpctl/hpctl/internal/spec"
 	"github.com/hpctl/hpctl/internal/template"
@@ -131,42 +130,18 @@ func (k *consistency) nested(ev *template.Evaluation) ([]template.Nested, map[st
 }
 
 // code checks that the Lambda code the templates load from the custom
-// bucket is there, several objects at a time.
+// bucket is there.
 func (k *consistency) code(ctx context.Context, codes []template.Code) {
-	type answer struct {
-		has bool
-		err error
-	}
-	var mine []template.Code
-	for _, c := range codes {
-		if c.Bucket == k.p.Template.Bucket {
-			mine = append(mine, c)
-		}
-	}
-	got := make([]answer, len(mine))
-	var wg sync.WaitGroup
-	for i, c := range mine {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			has, err := k.store.Has(ctx, c.Key)
-			got[i] = answer{has, err}
-		}()
-	}
-	wg.Wait()
-	seen := map[string]bool{}
-	for i, c := range mine {
-		a := got[i]
+	for _, c := range template.CheckCode(ctx, k.store, k.p.Template.Bucket, codes) {
 		switch {
-		case seen[c.Key] || a.has:
-		case a.err != nil:
-			k.warnf("the Lambda code %s of %s was not checked: %v", c.Key, c.Resource, a.err)
+		case c.Has:
+		case c.Err != nil:
+			k.warnf("the Lambda code %s of %s was not checked: %v", c.Key, c.Resource, c.Err)
 		case k.partial:
 			k.warnf("%s has no %s, the Lambda code of %s: the bucket must hold it", k.where, c.Key, c.Resource)
 		default:
 			k.errf("%s has no %s, the Lambda code of %s: CloudFormation would fail the function with \"Error occurred while GetObject. S3 Error Code: NoSuchKey\"\n  %s",
 				k.where, c.Key, c.Resource, k.fill())
 		}
-		seen[c.Key] = true
 	}
 }

@@ -75,15 +75,10 @@ type Template struct {
 	Version string `json:"version,omitempty"`
 	// UploadDir is the local folder deploy uploads to the custom bucket first.
 	UploadDir string `json:"uploadDir,omitempty"`
-	// Read says where the plan read the template from ("s3", "file",
-	// "cache", "embedded", …); ETag and SHA256 identify what it read.
-	Read         string `json:"read"`
-	ETag         string `json:"etag,omitempty"`
-	SHA256       string `json:"sha256"`
-	Parameters   int    `json:"parameters"`
-	NestedStacks int    `json:"nestedStacks"`
-	// Note says why the plan is not made from the live template, if so.
-	Note string `json:"note,omitempty"`
+	// Origin is what the plan read and how (Read, ETag, SHA256, counts,
+	// Note). Its URL, where it was read, gives way to the deploy's URL
+	// above, in Go and in JSON; Read says when they differ.
+	template.Origin
 }
 
 // Tag is a stack tag.

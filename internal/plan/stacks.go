@@ -16,15 +16,9 @@ import (
 // condition decides. Companion stacks, which no condition covers, follow.
 func (r *resolver) stacks(p *Plan) error {
 	r.owner = map[string]string{}
-	byID := map[string]catalog.Stack{}
-	for _, s := range r.cat.Stacks {
-		for _, id := range s.LogicalIDs {
-			byID[id] = s
-		}
-	}
 	added := map[string]bool{}
 	for _, res := range r.tpl.Resources {
-		cs, known := byID[res.ID]
+		cs, known := r.cat.ByLogicalID(res.ID)
 		switch {
 		case !known && res.Type != template.StackType:
 			continue

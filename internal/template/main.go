@@ -36,6 +36,16 @@ type Fallback struct {
 	Label string
 }
 
+// Main parses the fallback: hpctl's embedded copy as a main template of
+// its own, named by its label.
+func (f *Fallback) Main() (*Main, error) {
+	t, err := Parse(f.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Label, err)
+	}
+	return &Main{Template: t, Origin: origin(t, f.Label, "embedded", "", f.Body, "")}, nil
+}
+
 // LoadMain reads and parses the main template at key. When the store cannot
 // be read and a fallback is given, the fallback is parsed instead and the
 // origin's Note says why; an object that is not a template is always an
@@ -47,12 +57,12 @@ func LoadMain(ctx context.Context, store Store, key string, fallback *Fallback) 
 		if fallback == nil {
 			return nil, err
 		}
-		t, perr := Parse(fallback.Body)
+		m, perr := fallback.Main()
 		if perr != nil {
-			return nil, fmt.Errorf("%s: %w", fallback.Label, perr)
+			return nil, perr
 		}
-		return &Main{Template: t, Origin: origin(t, url, "embedded", "", fallback.Body,
-			fmt.Sprintf("%s; planned from %s", brief(err), fallback.Label))}, nil
+		m.Origin.URL, m.Origin.Note = url, fmt.Sprintf("%s; planned from %s", brief(err), fallback.Label)
+		return m, nil
 	}
 	t, err := Parse(obj.Body)
 	if err != nil {

@@ -219,3 +219,36 @@ func (t *Template) NestedIn(bucket, region string) ([]Nested, error) {
 	}
 	return out, nil
 }
+
+// CodeCheck is what a store answered for one Lambda code object.
+type CodeCheck struct {
+	Code
+	Has bool
+	Err error
+}
+
+// CheckCode asks store for the Lambda code objects in bucket, each key
+// once (the first Code that names it) and several at a time.
+func CheckCode(ctx context.Context, store Store, bucket string, codes []Code) []CodeCheck {
+	var out []CodeCheck
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if c.Bucket == bucket && !seen[c.Key] {
+			seen[c.Key] = true
+			out = append(out, CodeCheck{Code: c})
+		}
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, readers)
+	for i := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			out[i].Has, out[i].Err = store.Has(ctx, out[i].Key)
+		}()
+	}
+	wg.Wait()
+	return out
+}

@@ -344,9 +344,19 @@ func TestReviewInProgressEndsTheWatch(t *testing.T) {
 	f := cloudtest.New()
 	root := f.Stack("hpctl-ml")
 	root.Status(0, "REVIEW_IN_PROGRESS", "User Initiated")
-	sum, _, err := run(t, f, Options{Stack: root.ID, FromOperationStart: true})
-	if err != nil || sum.Succeeded || sum.Status != "REVIEW_IN_PROGRESS" {
-		t.Errorf("%v %+v", err, sum)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	polls := 0
+	w := New(f, f, Options{Stack: root.ID, FromOperationStart: true, Interval: s, Now: f.Now, Sleep: f.Sleep})
+	sum, err := w.Run(ctx, func(u Update) {
+		if _, ok := u.(Tick); ok {
+			if polls++; polls > 3 {
+				cancel() // still waiting: the test fails rather than hangs
+			}
+		}
+	})
+	if err != nil || polls != 1 || sum.Succeeded || sum.Status != "REVIEW_IN_PROGRESS" {
+		t.Errorf("%v after %d polls: %+v", err, polls, sum)
 	}
 }
 
