@@ -2,16 +2,12 @@ package cloud
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
-	"github.com/aws/smithy-go"
 )
 
 // CloudFormation is the part of the CloudFormation API hpctl calls. The SDK
@@ -82,66 +78,4 @@ func pairs[T any](items []T, kv func(T) (string, string)) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// Code returns the error code of an AWS API error ("" for other errors).
-func Code(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
-}
-
-// Message returns the message of an AWS API error, the service's own words
-// without the SDK's framing (err's text for other errors).
-func Message(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) && api.ErrorMessage() != "" {
-		return api.ErrorMessage()
-	}
-	return err.Error()
-}
-
-// StackMissing reports whether err says a stack does not exist; CloudFormation
-// answers that with a ValidationError, not a dedicated code.
-func StackMissing(err error) bool {
-	return Code(err) == "ValidationError" && strings.Contains(err.Error(), "does not exist")
-}
-
-// BucketMissing reports whether err says a bucket does not exist (HeadBucket
-// answers a bare 404).
-func BucketMissing(err error) bool {
-	switch Code(err) {
-	case "NotFound", "NoSuchBucket":
-		return true
-	}
-	return false
-}
-
-// Forbidden reports whether err is an access denial (for a bucket: it
-// exists, and belongs to someone else).
-func Forbidden(err error) bool {
-	switch Code(err) {
-	case "Forbidden", "AccessDenied", "AccessDeniedException":
-		return true
-	}
-	return false
-}
-
-// ClusterMissing reports whether err says a HyperPod cluster does not exist.
-func ClusterMissing(err error) bool {
-	var nf *smtypes.ResourceNotFound
-	return errors.As(err, &nf)
-}
-
-// Unsupported reports whether err says the endpoint does not offer an
-// operation (an emulator, an older partition).
-func Unsupported(err error) bool {
-	switch Code(err) {
-	case "InvalidAction", "UnknownOperationException", "NotImplemented", "UnsupportedOperation":
-		return true
-	}
-	var re interface{ HTTPStatusCode() int }
-	return errors.As(err, &re) && (re.HTTPStatusCode() == 404 || re.HTTPStatusCode() == 501)
 }

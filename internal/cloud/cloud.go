@@ -92,6 +92,10 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 	}
 	if opts.Log != nil {
 		load = append(load, config.WithClientLogMode(aws.LogRetries), config.WithLogger(logging.NewStandardLogger(opts.Log)))
+	} else {
+		// The SDK's own warnings (falling back to IMDSv1, a skipped
+		// checksum) are for -v: the user reads hpctl's words.
+		load = append(load, config.WithLogger(logging.Nop{}))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
@@ -111,6 +115,14 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 	}
 	if cfg.Region == "" {
 		return nil, ErrNoRegion
+	}
+	// Credentials are looked up before the first call, as the AWS CLI does:
+	// without any, no call can be made, and the user hears it in one line
+	// rather than from the first call's error chain.
+	if !opts.Anonymous {
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return nil, &CredentialsError{Err: err}
+		}
 	}
 	customEndpoint := cfg.BaseEndpoint != nil
 	return &Clients{

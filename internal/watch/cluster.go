@@ -60,11 +60,13 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 	for {
 		c, err := w.describeCluster(ctx)
 		w.emit(w.tick()) // the clock goes on, for heartbeats
+		if err != nil {
+			if err := w.failed(ctx, nil, err); err != nil {
+				return err
+			}
+		}
 		switch {
-		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
 		case err != nil:
-			w.calls["errors"]++
 		case w.opt.Deleting && c == nil:
 			return nil
 		case w.opt.Deleting && c.Status == "Failed":

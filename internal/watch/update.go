@@ -35,6 +35,10 @@ type Tick struct {
 	Stacks  []StackState `json:"stacks"`
 	// Cluster is the HyperPod cluster as last described (nil before).
 	Cluster *Cluster `json:"cluster,omitempty"`
+	// Retried counts the reads that failed transiently and were tried
+	// again at the next poll; LastError is the newest one's error.
+	Retried   int    `json:"retried,omitempty"`
+	LastError string `json:"lastError,omitempty"`
 }
 
 // StackState is one stack of the tree as last seen.

@@ -2,7 +2,6 @@ package watch
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +61,11 @@ type Watcher struct {
 	noDescribeEvents bool
 	// settle is set when a poll saw a nested stack finish.
 	settle bool
+	// retried counts the reads that failed in a way the next poll may not
+	// (throttling, 5xx, resets, after the SDK's own retries); lastErr is
+	// the newest of them. Both go out in every tick.
+	retried int
+	lastErr string
 	// quick counts the polls still to come at a quarter of the interval: a
 	// nested stack finished and none is left in progress, so the root is
 	// finishing (or about to start the next one) and a full interval would
@@ -121,7 +125,9 @@ func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
 
 	var summary Summary
 	for {
-		w.poll(ctx)
+		if err := w.poll(ctx); err != nil {
+			return w.partial(), err
+		}
 		w.emit(w.tick())
 		if terminal(w.root.status) {
 			break
@@ -164,16 +170,20 @@ func (w *Watcher) add(t *tracked) {
 }
 
 // poll reads the new events of every stack where something is happening.
-// A failed read (throttling that outlasted the SDK's retries, a network
-// fault) is left for the next poll: the events will still be there.
-func (w *Watcher) poll(ctx context.Context) {
+// A read that failed transiently (throttling that outlasted the SDK's
+// retries, a network fault) is left for the next poll: the events will
+// still be there. A fatal one (denied, expired credentials) ends the watch:
+// polling again would only fail again.
+func (w *Watcher) poll(ctx context.Context) error {
 	for i := 0; i < len(w.stacks); i++ { // nested stacks found on the way are read in the same poll
 		t := w.stacks[i]
 		if !t.active {
 			continue
 		}
-		if err := w.read(ctx, t); err != nil && ctx.Err() == nil {
-			w.calls["errors"]++
+		if err := w.read(ctx, t); err != nil {
+			if err := w.failed(ctx, t, err); err != nil {
+				return err
+			}
 		}
 	}
 	// A poll reads stack after stack; shown in time order, a child's events
@@ -188,8 +198,45 @@ func (w *Watcher) poll(ctx context.Context) {
 		w.settling()
 	}
 	if w.clusterStarted && w.opt.Cluster != "" && !w.opt.Deleting {
-		w.describeCluster(ctx)
+		if _, err := w.describeCluster(ctx); err != nil {
+			return w.failed(ctx, nil, err)
+		}
 	}
+	return nil
+}
+
+// ReadError is a read that failed in a way waiting cannot mend: the
+// watch ended on it, and CloudFormation goes on.
+type ReadError struct {
+	// What was read: a stack's path, or the cluster.
+	What string
+	Err  error
+}
+
+func (e *ReadError) Error() string { return "watching " + e.What + ": " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// failed decides what a failed read means: the end of the watch (the
+// context ended, or the error is fatal), a nested stack that is gone, or a
+// read to try again at the next poll, counted for the ticks.
+func (w *Watcher) failed(ctx context.Context, t *tracked, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case t != nil && t != w.root && cloud.StackMissing(err):
+		t.active = false // deleted while we looked: it has nothing more to say
+		return nil
+	case cloud.Classify(err) == cloud.Fatal:
+		what := "cluster " + w.opt.Cluster
+		if t != nil {
+			what = "stack " + t.path
+		}
+		return &ReadError{What: what, Err: err}
+	}
+	w.calls["errors"]++
+	w.retried++
+	w.lastErr = cloud.Describe(err)
+	return nil
 }
 
 // read pages DescribeStackEvents back to the last event handled (or to the
@@ -331,7 +378,8 @@ func (w *Watcher) succeeded(status string) bool {
 }
 
 func (w *Watcher) tick() Tick {
-	tick := Tick{Time: w.opt.Now(), Elapsed: Duration(w.opt.Now().Sub(w.start)), Cluster: w.cluster}
+	tick := Tick{Time: w.opt.Now(), Elapsed: Duration(w.opt.Now().Sub(w.start)), Cluster: w.cluster,
+		Retried: w.retried, LastError: w.lastErr}
 	for _, t := range w.stacks {
 		s := StackState{Path: t.path, Status: t.status, Active: t.active}
 		for _, id := range t.order {
@@ -353,10 +401,21 @@ func (w *Watcher) tick() Tick {
 // when the stacks succeeded, and names the cause when something failed.
 func (w *Watcher) finish(ctx context.Context) (Summary, error) {
 	s := w.partial()
-	w.calls["DescribeStacks"]++
-	out, err := w.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(w.root.id)})
-	if err != nil && !cloud.StackMissing(err) {
-		return s, fmt.Errorf("describe stack %s: %w", w.root.name, err)
+	var out *cloudformation.DescribeStacksOutput
+	var err error
+	for {
+		w.calls["DescribeStacks"]++
+		out, err = w.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(w.root.id)})
+		if err == nil || cloud.StackMissing(err) {
+			break
+		}
+		if err := w.failed(ctx, w.root, err); err != nil {
+			return s, err
+		}
+		w.emit(w.tick())
+		if err := w.opt.Sleep(ctx, w.opt.Interval); err != nil {
+			return s, err
+		}
 	}
 	var reason string
 	if err == nil && len(out.Stacks) > 0 {

@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"go.uber.org/goleak"
 
+	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/cloud/cloudtest"
 )
 
@@ -256,8 +258,8 @@ func TestOperationBoundaries(t *testing.T) {
 	}
 }
 
-func TestClusterIsFollowedUntilInService(t *testing.T) {
-	f := cloudtest.New()
+// clusterTree scripts a root whose one nested stack makes the cluster "ml".
+func clusterTree(f *cloudtest.Fake) *cloudtest.Stack {
 	root := f.Stack("hpctl-ml")
 	hp := f.Stack("hpctl-ml-HyperPodClusterStack-Q")
 	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
@@ -266,6 +268,12 @@ func TestClusterIsFollowedUntilInService(t *testing.T) {
 	hp.Status(1*s, "CREATE_IN_PROGRESS", "").
 		Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
 		Resource(4*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_COMPLETE", "").Status(4*s, "CREATE_COMPLETE", "")
+	return root
+}
+
+func TestClusterIsFollowedUntilInService(t *testing.T) {
+	f := cloudtest.New()
+	root := clusterTree(f)
 	f.Cluster("ml", cloudtest.ClusterState{At: 2 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 0, 2)}},
 		cloudtest.ClusterState{At: 3 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 1, 2)}},
 		cloudtest.ClusterState{At: 8 * s, Status: "InService", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 2, 2)}})
@@ -405,4 +413,60 @@ func TestRunClusterNamesAFailedDeletion(t *testing.T) {
 	if err != nil || sum.Succeeded || sum.RootCause == nil || !strings.Contains(sum.RootCause.Reason, "instances could not be terminated") {
 		t.Errorf("%v %+v %v", err, sum, sum.RootCause)
 	}
+}
+
+// A read that waiting cannot mend (denied, expired credentials) ends the
+// watch at the poll that met it, naming what was read; a transient one is
+// tried again and counted in the ticks.
+func TestFatalReadsEndTheWatchAtOnce(t *testing.T) {
+	cluster := func(f *cloudtest.Fake) (*cloudtest.Stack, Options) {
+		root := clusterTree(f)
+		f.Cluster("ml", cloudtest.ClusterState{At: 2 * s, Status: "Creating"}, cloudtest.ClusterState{At: 30 * s, Status: "InService"})
+		return root, Options{Stack: root.ID, Cluster: "ml"}
+	}
+	for _, tc := range []struct {
+		name   string
+		op     string
+		errs   []error
+		what   string
+		action string
+	}{
+		{"denied stack events", "DescribeStackEvents", []error{cloudtest.Denied("cloudformation:DescribeStackEvents")}, "stack hpctl-ml", "AccessDenied"},
+		{"expired on a nested stack", "DescribeStackEvents", []error{nil, nil, cloudtest.Expired()}, "stack hpctl-ml/HyperPodClusterStack", "ExpiredToken"},
+		{"denied cluster", "DescribeCluster", []error{cloudtest.Denied("sagemaker:DescribeCluster")}, "cluster ml", "AccessDenied"},
+		{"denied cluster after the stacks", "DescribeCluster", []error{nil, nil, nil, cloudtest.Denied("sagemaker:DescribeCluster")}, "cluster ml", "AccessDenied"},
+		{"denied final describe", "DescribeStacks", []error{cloudtest.Denied("cloudformation:DescribeStacks")}, "stack hpctl-ml", "AccessDenied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := cloudtest.New()
+			_, opt := cluster(f)
+			f.Errors[tc.op] = tc.errs
+			_, _, err := run(t, f, opt)
+			var re *ReadError
+			if !errors.As(err, &re) || re.What != tc.what || cloud.Code(err) != tc.action || cloud.Classify(err) != cloud.Fatal {
+				t.Fatalf("err %v (%T)", err, err)
+			}
+			if calls := f.Calls[tc.op]; calls != len(tc.errs) {
+				t.Errorf("%s called %d times after the fatal error; want it to be the last call", tc.op, calls)
+			}
+		})
+	}
+	t.Run("transient reads are counted in the ticks", func(t *testing.T) {
+		f := cloudtest.New()
+		_, opt := cluster(f)
+		f.Errors["DescribeCluster"] = []error{cloudtest.Throttling(), nil, cloudtest.Throttling()}
+		sum, updates, err := run(t, f, opt)
+		if err != nil || !sum.Succeeded {
+			t.Fatalf("%v %+v", err, sum)
+		}
+		var last Tick
+		for _, u := range updates {
+			if tick, ok := u.(Tick); ok {
+				last = tick
+			}
+		}
+		if last.Retried != 2 || !strings.Contains(last.LastError, "Throttling: Rate exceeded") {
+			t.Errorf("last tick: %d retried, %q", last.Retried, last.LastError)
+		}
+	})
 }

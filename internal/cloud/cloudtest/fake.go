@@ -73,6 +73,17 @@ func Throttling() error {
 	return &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded", Fault: smithy.FaultClient}
 }
 
+// Denied is the error AWS gives an identity without the permission.
+func Denied(action string) error {
+	return &smithy.GenericAPIError{Code: "AccessDenied", Fault: smithy.FaultClient,
+		Message: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: " + action}
+}
+
+// Expired is the error AWS gives for a session token past its end.
+func Expired() error {
+	return &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired", Fault: smithy.FaultClient}
+}
+
 // Stack is a scripted stack.
 type Stack struct {
 	f       *Fake
