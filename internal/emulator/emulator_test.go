@@ -6,10 +6,13 @@ package emulator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -481,6 +484,47 @@ func (f *fixture) cluster(name string) (*sagemaker.DescribeClusterOutput, error)
 	return f.c.SageMaker.DescribeCluster(f.ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String(name)})
 }
 
+// A DescribeStacks answer is one moment of a stack, as CloudFormation's
+// are: read as fast as possible while the stack finishes, no answer says
+// CREATE_COMPLETE without the outputs (moto alone renders the outputs
+// and the status at two moments; the patch renders them under the
+// engine's lock).
+func TestAStackAnswerIsOneMoment(t *testing.T) {
+	f := setup(t, Settings{ClusterSeconds: 0.02, ResourceSeconds: 0.005})
+	for n := range 6 {
+		id := f.create(fmt.Sprintf("moment-%d", n), strings.Replace(clusterTemplate, "hp-demo", fmt.Sprintf("moment-%d", n), 1))
+		var wg sync.WaitGroup
+		var torn atomic.Int32
+		for range 4 { // readers at once, as the engine finishes the stack
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				deadline := time.Now().Add(20 * time.Second)
+				for time.Now().Before(deadline) {
+					out, err := f.c.CloudFormation.DescribeStacks(f.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(id)})
+					if err != nil || len(out.Stacks) == 0 {
+						continue
+					}
+					s := out.Stacks[0]
+					if s.StackStatus == cftypes.StackStatusCreateComplete {
+						if outputs(s)["HyperPodClusterArn"] == "" {
+							torn.Add(1)
+						}
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if torn.Load() > 0 {
+			t.Fatalf("stack %d: %d answers said CREATE_COMPLETE without the outputs", n, torn.Load())
+		}
+		if s := f.stack(id); s.StackStatus != cftypes.StackStatusCreateComplete {
+			t.Fatalf("stack %d: %s", n, s.StackStatus)
+		}
+	}
+}
+
 func TestHyperPodClusterCreatingThenInService(t *testing.T) {
 	f := setup(t, Settings{ClusterSeconds: 0.4})
 	f.create("hp", clusterTemplate)
@@ -507,9 +551,15 @@ func TestHyperPodClusterCreatingThenInService(t *testing.T) {
 	if !slices.Equal(seen, []smtypes.ClusterStatus{smtypes.ClusterStatusCreating, smtypes.ClusterStatusInservice}) {
 		t.Errorf("statuses %v", seen)
 	}
+	// The stack completes some time after the cluster is InService: wait
+	// for that condition, not for a moment that a loaded machine may not
+	// have reached yet.
 	s := f.settle("hp")
-	if s.StackStatus != cftypes.StackStatusCreateComplete || !strings.Contains(outputs(s)["HyperPodClusterArn"], ":cluster/hp-demo") {
-		t.Fatalf("%s %v", s.StackStatus, outputs(s))
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(outputs(s)["HyperPodClusterArn"], ":cluster/hp-demo"); s = f.settle("hp") {
+		if s.StackStatus != cftypes.StackStatusCreateComplete || time.Now().After(deadline) {
+			t.Fatalf("%s %v", s.StackStatus, outputs(s))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	// Deleting, then gone: ResourceNotFound, as the API documents.
 	if _, err := f.c.SageMaker.DeleteCluster(f.ctx, &sagemaker.DeleteClusterInput{ClusterName: aws.String("hp-demo")}); err != nil {
@@ -826,5 +876,45 @@ func TestProxyInjectsFaults(t *testing.T) {
 		if _, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{}); err != nil {
 			t.Fatalf("with retries: %v", err)
 		}
+	}
+}
+
+// A denial answers as each service does, once its first calls went through:
+// the SDK reads the services' own error codes from it, does not retry
+// them, and hpctl classifies them as fatal.
+func TestProxyDeniesAsAWSDoes(t *testing.T) {
+	emu := ForTest(t)
+	ctx := context.Background()
+	proxy, err := NewProxy(emu.URL, &Faults{Deny: []Denial{
+		{Op: "DescribeStacks", Code: "AccessDenied", After: 1},
+		{Op: "DescribeCluster", Code: "ExpiredToken"},
+		{Op: "S3 GET", Code: "AccessDenied"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	c, err := cloud.New(ctx, cloud.Options{Region: Region, Endpoint: proxy.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{}); err != nil {
+		t.Fatalf("the first call is allowed: %v", err)
+	}
+	_, err = c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{})
+	if cloud.Code(err) != "AccessDenied" || cloud.Action(err) != "cloudformation:DescribeStacks" || cloud.KindOf(err) != cloud.KindDenied {
+		t.Errorf("query protocol: %v", err)
+	}
+	_, err = c.SageMaker.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String("x")})
+	if cloud.Code(err) != "ExpiredTokenException" || cloud.KindOf(err) != cloud.KindCredentials {
+		t.Errorf("JSON protocol: %v", err)
+	}
+	_, err = c.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("any")})
+	if cloud.Code(err) != "AccessDenied" || cloud.Classify(err) != cloud.Fatal {
+		t.Errorf("S3: %v", err)
+	}
+	if n := proxy.Counts()["DescribeStacks"]; n != 2 {
+		t.Errorf("a denial was retried: %d DescribeStacks calls", n)
 	}
 }

@@ -43,6 +43,17 @@ type Faults struct {
 	Latency time.Duration
 	// Seed makes a run repeatable.
 	Seed uint64
+	// Deny answers calls of some operations with an authorization error,
+	// every time, as AWS does for an identity without the permission or
+	// with an expired session token.
+	Deny []Denial
+}
+
+// Denial makes one operation fail for good after its first After calls.
+type Denial struct {
+	Op    string // as Counts names it: DescribeStackEvents, "S3 PUT"
+	Code  string // AccessDenied or ExpiredToken
+	After int
 }
 
 // Fault kinds.
@@ -83,6 +94,10 @@ func NewProxy(target string, faults *Faults) (*Proxy, error) {
 		}
 		op, proto := operation(r)
 		kind := p.count(op)
+		if code := p.denied(op); code != "" {
+			deny(w, proto, op, code)
+			return
+		}
 		if p.faults != nil && p.faults.Latency > 0 {
 			time.Sleep(p.faults.Latency)
 		}
@@ -165,6 +180,59 @@ func fail(w http.ResponseWriter, proto, op string, throttle bool) {
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `<Error><Code>%s</Code><Message>%s</Message><RequestId>fault</RequestId></Error>`, code, msg)
+	}
+}
+
+// denied is the authorization error a call of op gets ("" for none).
+func (p *Proxy) denied(op string) string {
+	if p.faults == nil {
+		return ""
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range p.faults.Deny {
+		if d.Op == op && p.counts[op] > d.After {
+			p.injected[d.Code]++
+			return d.Code
+		}
+	}
+	return ""
+}
+
+// deny answers as AWS answers a call it does not authorize. The shapes are
+// the services' own: CloudFormation's query protocol answers 403 with an
+// ErrorResponse (AccessDenied, or ExpiredToken for an expired session),
+// SageMaker's JSON protocol 400 with AccessDeniedException or
+// ExpiredTokenException, S3 403 (AccessDenied) or 400 (ExpiredToken).
+// Sources: the IAM User Guide, "Troubleshoot access denied error messages";
+// the CloudFormation and SageMaker API references, "Common Errors".
+func deny(w http.ResponseWriter, proto, op, code string) {
+	action := strings.ToLower(map[string]string{"json": "sagemaker", "query": "cloudformation", "s3": "s3"}[proto]) + ":" + op
+	msg := "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: " + action +
+		" because no identity-based policy allows the " + action + " action"
+	status := http.StatusForbidden
+	if code == "ExpiredToken" {
+		msg = "The security token included in the request is expired"
+	}
+	switch proto {
+	case "json":
+		status = http.StatusBadRequest
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"__type":%q,"Message":%q}`, code+"Exception", msg)
+	case "query":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>denied-%s</RequestId></ErrorResponse>`, code, msg, op)
+	default:
+		if code == "ExpiredToken" {
+			status, msg = http.StatusBadRequest, "The provided token has expired."
+		} else {
+			msg = "Access Denied"
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<Error><Code>%s</Code><Message>%s</Message><RequestId>denied</RequestId></Error>`, code, msg)
 	}
 }
 

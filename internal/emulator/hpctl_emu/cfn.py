@@ -32,6 +32,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
 from . import engine, update
+from .state import LOCK
 
 IAM_NAME_PROPERTIES = ("RoleName", "PolicyName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName")
 
@@ -231,6 +232,20 @@ def delete_change_set(self, change_set_name, stack_name=None):
 
 # ---- stacks ---------------------------------------------------------------------------
 
+def one_moment(handler):
+    """The handler and the rendering of its answer, under the engine's lock
+    (moto serializes an ActionResult after the handler returns)."""
+    def locked(self, *args, **kwargs):
+        with LOCK:
+            result = handler(self, *args, **kwargs)
+            if not isinstance(result, ActionResult):
+                return result
+            status, headers, body = self.serialized(result)
+            headers["status"] = status
+            return body, headers
+    return locked
+
+
 def stack_outputs(self):
     if self.status in engine.OUTPUT_STATES and getattr(self, "hp_outputs", None):
         return self.hp_outputs
@@ -414,6 +429,13 @@ def patch():
     CloudFormationBackend.delete_change_set = delete_change_set
 
     r = responses.CloudFormationResponse
+    # A DescribeStacks answer is one moment of the stack, as CloudFormation's
+    # are: moto renders the outputs (which show only in a complete state)
+    # and then the status, while the engine's thread may finish the stack in
+    # between, giving CREATE_COMPLETE without its outputs. The engine
+    # changes a stack under LOCK, so the answer is rendered under it too.
+    r.describe_stacks = one_moment(r.describe_stacks)
+    r.describe_stack_events = one_moment(r.describe_stack_events)
     r.create_stack = r_create_stack
     r.delete_stack = r_delete_stack
     r.create_change_set = r_create_change_set
