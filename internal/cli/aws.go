@@ -35,6 +35,10 @@ func deployer(ctx context.Context, ios *IO, g *Globals, region string) (*deploy.
 		opts.Log = ios.ErrOut
 	}
 	c, err := cloud.New(ctx, opts)
+	var creds *cloud.CredentialsError
+	if errors.As(err, &creds) && g.Verbose {
+		fmt.Fprintf(ios.ErrOut, "hpctl: the SDK's credential chain: %s\n", creds.Detail())
+	}
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -51,31 +55,46 @@ func color(ios *IO, g *Globals) bool {
 func progress(ios *IO, g *Globals) render.Progress {
 	switch {
 	case g.JSON():
-		return render.NewJSONLines(ios.Out)
+		return stream(ios, g)
 	case ios.OutTTY && ios.Getenv("TERM") != "dumb":
 		return render.NewLive(ios.Out, render.ProgressOptions{Color: color(ios, g), Size: ios.Size})
 	}
 	return render.NewLines(ios.Out, render.ProgressOptions{})
 }
 
-// outcome maps how a watched operation ended to an exit code; the summary
-// (with the root cause) has already been shown.
+// stream is the NDJSON stream of a command that streams with --output
+// json: every record goes through it, and main ends it with the summary or
+// the error record, whatever way the command ends.
+func stream(ios *IO, g *Globals) *render.JSONLines {
+	if g.lines == nil {
+		g.lines = render.NewJSONLines(ios.Out)
+	}
+	return g.lines
+}
+
+// outcome maps how a watched operation ended to what the user reads and
+// the exit code; the summary (with the root cause) has already been shown.
+// A watch that ended before the operation did (an interrupt, --timeout, a
+// read that was denied) says so, and how to re-attach: CloudFormation goes on.
 func outcome(ctx context.Context, ios *IO, g *Globals, prog render.Progress, d *deploy.Deployer, stack string, sum watch.Summary, err error, also ...string) error {
-	var refused *deploy.Refusal
 	var failed *deploy.Failed
+	var lost *watch.ReadError
+	code := exitCode(ctx, err)
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &refused):
-		return usageErr("%v", err)
 	case errors.As(err, &failed):
-		return reported(ExitFailed)
-	case ctx.Err() == nil:
-		return err
+		return inSummary(ExitFailed, failed.Error())
+	case ctx.Err() == nil && !errors.As(err, &lost):
+		return err // it ended before anything ran: main says why
 	}
-	code, what := ExitInterrupted, "stopped watching"
-	if errors.Is(context.Cause(ctx), errTimeout) {
-		code, what = ExitTimeout, fmt.Sprintf("timed out after %s", g.Timeout)
+	what, hint := "stopped watching", ""
+	switch code {
+	case ExitTimeout:
+		what = fmt.Sprintf("timed out after %s", g.Timeout)
+	case ExitInterrupted:
+	default:
+		what, hint = explain(err)
 	}
 	if g.JSON() && sum.Stack != "" {
 		prog.Show(sum)
@@ -84,11 +103,16 @@ func outcome(ctx context.Context, ios *IO, g *Globals, prog render.Progress, d *
 	if sum.Status != "" {
 		state = fmt.Sprintf("stack %s is %s and CloudFormation goes on", stack, sum.Status)
 	}
-	fmt.Fprintf(ios.ErrOut, "\nhpctl: %s; %s.\nRe-attach with: hpctl watch %s --region %s\n", what, state, stack, d.Region)
+	fmt.Fprintf(ios.ErrOut, "\nhpctl: %s; %s.\n", what, state)
+	if hint != "" {
+		fmt.Fprintln(ios.ErrOut, hint)
+	}
+	reattach := fmt.Sprintf("hpctl watch %s --region %s", stack, d.Region)
+	fmt.Fprintf(ios.ErrOut, "Re-attach with: %s\n", reattach)
 	for _, line := range also {
 		fmt.Fprintln(ios.ErrOut, line)
 	}
-	return reported(code)
+	return reported(code, fmt.Sprintf("%s; %s. Re-attach with: %s", what, state, reattach), err)
 }
 
 // confirm asks a yes/no question on the terminal; without one it refuses,

@@ -101,8 +101,17 @@ func TestPlanGolden(t *testing.T) {
 				if code != ExitOK {
 					t.Fatalf("exit %d: %s", code, errOut)
 				}
-				if format == "json" && !json.Valid([]byte(out)) {
-					t.Fatal("plan --output json is not JSON")
+				if format == "json" {
+					// One document on one line; the golden file holds it
+					// indented, for people to read its diffs.
+					if strings.Count(out, "\n") != 1 || !json.Valid([]byte(out)) {
+						t.Fatalf("plan --output json is not one JSON document on one line:\n%.300s", out)
+					}
+					var b bytes.Buffer
+					if err := json.Indent(&b, []byte(out), "", "  "); err != nil {
+						t.Fatal(err)
+					}
+					out = b.String()
 				}
 				ext := map[string]string{"text": ".txt", "json": ".json"}[format]
 				golden(t, filepath.Join("internal", "cli", "testdata", "golden", "plan-"+base+ext), out)

@@ -104,7 +104,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 	}
 	if cs := prep.ChangeSet; cs != nil && cs.Type == "UPDATE" {
 		if g.JSON() {
-			_ = render.WriteJSONLine(ios.Out, "changeSet", cs)
+			stream(ios, g).Record("changeSet", cs)
 		} else if err := render.ChangeSetText(ios.Out, p.StackName, cs); err != nil {
 			return err
 		}
@@ -126,7 +126,8 @@ func noChanges(ios *IO, g *Globals, prep *deploy.Prepared) error {
 	sum := deploy.Current(prep.Stack)
 	sum.NoChanges = true
 	if g.JSON() {
-		return render.WriteJSONLine(ios.Out, sum.Kind(), sum)
+		stream(ios, g).Show(sum)
+		return nil
 	}
 	_, err := fmt.Fprintf(ios.Out, "No changes: stack %s is up to date (%s).\n", sum.Stack, sum.Status)
 	return err

@@ -79,16 +79,16 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 	}
 	t, err := findTarget(ctx, d, name, cluster, len(args) == 1)
 	if err != nil {
-		return err
+		return &deploy.Unchanged{Err: err}
 	}
 	if g.JSON() {
-		_ = render.WriteJSONLine(ios.Out, "destroyPlan", t)
+		stream(ios, g).Record("destroyPlan", t)
 	} else if err := render.DestroyPlanText(ios.Out, t); err != nil {
 		return err
 	}
 	if t.Gone() {
 		if g.JSON() {
-			_ = render.WriteJSONLine(ios.Out, "summary", deploy.Destroyed{Stack: t.StackName, Status: "gone", Succeeded: true, AlreadyGone: true,
+			stream(ios, g).Show(deploy.Destroyed{Stack: t.StackName, Status: "gone", Succeeded: true, AlreadyGone: true,
 				Deleted: []string{}, Leftovers: []deploy.Leftover{}})
 		}
 		return nil
@@ -123,7 +123,7 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 			fmt.Sprintf("Or run the destroy again (hpctl destroy %s --region %s): it goes on from where it stopped.", t.StackName, d.Region))
 	}
 	if !res.Succeeded {
-		return reported(ExitCleanup)
+		return inSummary(ExitCleanup, fmt.Sprintf("the destroy of %s stopped: %s", t.StackName, res.Status))
 	}
 	return nil
 }

@@ -1,8 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/deploy"
+	"github.com/hpctl/hpctl/internal/render"
 )
 
 // Exit codes, as DESIGN.md §3 gives them.
@@ -16,18 +21,26 @@ const (
 )
 
 // ExitError carries the exit code a failure maps to. When Reported is set the
-// command has already told the user everything, and main prints nothing more.
+// command has already told the user everything, and main prints nothing more;
+// Message then says it in a line for the machine-readable error record.
 type ExitError struct {
 	Code     int
 	Err      error
 	Reported bool
+	Message  string
+	// InSummary says the stream's summary record tells the failure (a
+	// failed deploy's root cause): --output json adds no error record.
+	InSummary bool
 }
 
 func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit %d", e.Code)
+	switch {
+	case e.Err != nil:
+		return e.Err.Error()
+	case e.Message != "":
+		return e.Message
 	}
-	return e.Err.Error()
+	return fmt.Sprintf("exit %d", e.Code)
 }
 
 func (e *ExitError) Unwrap() error { return e.Err }
@@ -37,18 +50,89 @@ func usageErr(format string, args ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
 }
 
-// reported is a failure already shown to the user.
-func reported(code int) error { return &ExitError{Code: code, Reported: true} }
-
-// CodeOf maps an error to its exit code; an error that says nothing of its
-// code is a failure.
-func CodeOf(err error) int {
-	if err == nil {
-		return ExitOK
+// reported is a failure already shown to the user; message is its one-line
+// account for --output json, and cause (optional) the error behind it.
+func reported(code int, message string, cause ...error) error {
+	ee := &ExitError{Code: code, Reported: true, Message: message}
+	if len(cause) > 0 {
+		ee.Err = cause[0]
 	}
-	var e *ExitError
-	if errors.As(err, &e) {
-		return e.Code
+	return ee
+}
+
+// inSummary is a failure the summary already tells, in text and in JSON.
+func inSummary(code int, message string) error {
+	return &ExitError{Code: code, Reported: true, Message: message, InSummary: true}
+}
+
+// exitCode maps how a command ended to its exit code. It is the one place
+// that does, and it asks in this order (the README's "Exit codes"):
+//
+//  1. the command's context ended: --timeout 3, an interrupt 130. A call cut
+//     short by either fails, whatever it was doing, and that failure is not
+//     the cause;
+//  2. a code the command chose (an ExitError);
+//  3. a refusal (nothing was changed): 2;
+//  4. an operation CloudFormation ran that did not succeed: 1;
+//  5. no credentials at all 2; a fatal AWS error before anything changed
+//     2 (denied, refused credentials, invalid); anything else 1 (a watch
+//     that could not go on, retries that ran out).
+func exitCode(ctx context.Context, err error) int {
+	var ee *ExitError
+	var refused *deploy.Refusal
+	var failed *deploy.Failed
+	var unchanged *deploy.Unchanged
+	var creds *cloud.CredentialsError
+	switch {
+	case err == nil:
+		return ExitOK
+	case ctx.Err() != nil && errors.Is(context.Cause(ctx), errTimeout):
+		return ExitTimeout
+	case ctx.Err() != nil:
+		return ExitInterrupted
+	case errors.As(err, &ee):
+		return ee.Code
+	case errors.As(err, &refused):
+		return ExitUsage
+	case errors.As(err, &failed):
+		return ExitFailed
+	case errors.As(err, &creds):
+		return ExitUsage
+	case errors.As(err, &unchanged) && cloud.Classify(err) == cloud.Fatal:
+		return ExitUsage
 	}
 	return ExitFailed
+}
+
+// CodeOf maps an error to its exit code, outside any command's context.
+func CodeOf(err error) int { return exitCode(context.Background(), err) }
+
+// explain is what the user reads of an error: AWS errors in the action's
+// and the service's words, with what to do next on a line of its own.
+func explain(err error) (message, hint string) {
+	message = cloud.Describe(err)
+	var refused *deploy.Refusal
+	if errors.As(err, &refused) {
+		return message, ""
+	}
+	return message, cloud.Hint(err)
+}
+
+// failure is the machine-readable record of how a command failed.
+func failure(code int, err error) *render.Failure {
+	f := &render.Failure{ExitCode: code}
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Message != "" {
+		f.Message = ee.Message
+		if ee.Err != nil {
+			_, f.Hint = explain(ee.Err)
+		}
+	} else {
+		f.Message, f.Hint = explain(err)
+	}
+	f.Action, f.AWSCode = cloud.Action(err), cloud.Code(err)
+	if f.Action != "" {
+		f.Class = cloud.Classify(err).String()
+	}
+	return f
 }

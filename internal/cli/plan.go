@@ -50,13 +50,16 @@ func reportInvalid(ios *IO, g *Globals, l *loaded) error {
 		return nil
 	}
 	var err error
-	if g.JSON() {
+	switch {
+	case g.lines != nil:
+		g.lines.Record("validation", v)
+	case g.JSON():
 		err = render.ValidationJSON(ios.Out, v)
-	} else {
+	default:
 		err = render.ValidationText(ios.ErrOut, v)
 	}
 	if err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	return reported(ExitUsage)
+	return reported(ExitUsage, v.Headline())
 }

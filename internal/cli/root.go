@@ -7,10 +7,13 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hpctl/hpctl/internal/render"
 )
 
 // Globals are the flags every command takes; they follow the AWS CLI.
@@ -27,6 +30,8 @@ type Globals struct {
 	Offline bool
 	// Poll is the interval between polls of AWS (hidden; tests and the demo shorten it).
 	Poll time.Duration
+	// lines is the NDJSON stream of a streaming command with --output json.
+	lines *render.JSONLines
 }
 
 // JSON reports whether the user asked for machine-readable output.
@@ -45,28 +50,62 @@ func Main(version string) int {
 	return Run(ctx, os.Args[1:], System(), version)
 }
 
-// Run executes hpctl with args and returns the exit code.
+// Run executes hpctl with args and returns the exit code. Every way a
+// command ends passes here: the error is told once, in hpctl's words (AWS
+// errors with the action and what to do), and with --output json the
+// stream ends with its summary or an error record holding the exit code.
 func Run(ctx context.Context, args []string, ios *IO, version string) int {
-	root := NewRoot(ios, version)
+	root, g := newRoot(ios, version)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
-	}
 	var ee *ExitError
-	if !errors.As(err, &ee) {
+	if err != nil && !errors.As(err, &ee) {
 		// Only cobra returns bare errors: an unknown command or flag, or
 		// the wrong arguments. Every command wraps its own.
 		ee = &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nRun 'hpctl --help' for usage.", err)}
 	}
-	if !ee.Reported && ee.Err != nil {
-		fmt.Fprintf(ios.ErrOut, "hpctl: %v\n", ee.Err)
+	code := ExitOK
+	if ee != nil {
+		code = ee.Code
+		if !ee.Reported && ee.Err != nil {
+			message, hint := explain(ee.Err)
+			fmt.Fprintf(ios.ErrOut, "hpctl: %s\n", message)
+			if hint != "" && !strings.Contains(message, hint) {
+				fmt.Fprintln(ios.ErrOut, hint)
+			}
+		}
 	}
-	return ee.Code
+	endJSON(ios, g, code, ee)
+	return code
+}
+
+// endJSON ends machine-readable output: a streaming command's stream with
+// its summary and, unless the summary tells it, the error record; another
+// command's failure with the error record as its one document (unless it
+// wrote its own, as validate does for an invalid spec).
+func endJSON(ios *IO, g *Globals, code int, ee *ExitError) {
+	if !g.JSON() {
+		return
+	}
+	var f *render.Failure
+	if ee != nil && !ee.InSummary {
+		f = failure(code, ee)
+	}
+	switch {
+	case g.lines != nil:
+		g.lines.End(code, f)
+	case f != nil && !ee.Reported:
+		_ = render.WriteJSONLine(ios.Out, f.Kind(), f)
+	}
 }
 
 // NewRoot builds the command tree.
 func NewRoot(ios *IO, version string) *cobra.Command {
+	root, _ := newRoot(ios, version)
+	return root
+}
+
+func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 	g := &Globals{}
 	root := &cobra.Command{
 		Use:   "hpctl",
@@ -114,7 +153,7 @@ func NewRoot(ios *IO, version string) *cobra.Command {
 		newTemplatesCmd(ios, g),
 		newDestroyCmd(ios, g),
 	)
-	return root
+	return root, g
 }
 
 // wrap gives every error a command returns an exit code: unless the command
@@ -124,7 +163,7 @@ func wrap(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command,
 		err := fn(cmd, args)
 		var ee *ExitError
 		if err != nil && !errors.As(err, &ee) {
-			return &ExitError{Code: ExitFailed, Err: err}
+			return &ExitError{Code: exitCode(cmd.Context(), err), Err: err}
 		}
 		return err
 	}

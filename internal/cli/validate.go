@@ -33,7 +33,7 @@ func newValidateCmd(ios *IO, g *Globals) *cobra.Command {
 				return err
 			}
 			if !v.Valid {
-				return reported(ExitUsage)
+				return reported(ExitUsage, v.Headline())
 			}
 			return nil
 		}),

@@ -62,9 +62,7 @@ func newStatusCmd(ios *IO, g *Globals) *cobra.Command {
 				return outcome(ctx, ios, g, nil, d, stack, watch.Summary{}, err)
 			}
 			if g.JSON() {
-				enc := json.NewEncoder(ios.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return json.NewEncoder(ios.Out).Encode(st) // one document on one line
 			}
 			return render.StatusText(ios.Out, st, time.Local)
 		}),

@@ -69,6 +69,21 @@ func (r *Refusal) Error() string {
 	return msg
 }
 
+// Unchanged is an error met before the deploy changed anything: a read
+// that was denied, a template refused by ValidateTemplate.
+type Unchanged struct{ Err error }
+
+func (u *Unchanged) Error() string { return u.Err.Error() }
+func (u *Unchanged) Unwrap() error { return u.Err }
+
+// unchanged marks err as met before any change (nil stays nil).
+func unchanged(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Unchanged{Err: err}
+}
+
 // Failed is an operation CloudFormation ran and that did not succeed.
 type Failed struct {
 	Summary watch.Summary
@@ -186,6 +201,48 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 		prep.Synced = &s
 		d.step(emit, "templates: %d uploaded, %d unchanged%s", len(s.Copied), s.Unchanged, map[bool]string{true: " (bucket created)"}[s.CreatedBucket])
 	}
+	// Until a dead stack is deleted or a change set made, nothing has
+	// changed but the templates in the user's own bucket: a fatal error
+	// met so far ends the deploy as a refusal would.
+	before := unchanged
+	if prep.Synced != nil && len(prep.Synced.Copied) > 0 {
+		before = func(err error) error { return err }
+	}
+	summary, err := d.check(ctx, req, prep, emit)
+	if err != nil || prep.Situation == InProgress {
+		return prep.orNil(before(err))
+	}
+	st, situation := prep.Stack, prep.Situation
+	if situation == Dead {
+		if err := d.replace(ctx, st, emit); err != nil {
+			return nil, err
+		}
+		prep.Situation, prep.Stack = Absent, nil
+		before = func(err error) error { return err }
+	}
+	if err := d.replaceCompanions(ctx, prep, emit); err != nil {
+		return nil, err
+	}
+	cs, err := d.changeSet(ctx, req, prep, summary, emit)
+	prep.ChangeSet = cs
+	if err != nil {
+		if cs != nil {
+			d.discard(cs)
+		}
+		return nil, before(err)
+	}
+	if cs.Empty {
+		d.discard(cs)
+	}
+	return prep, nil
+}
+
+// check reads what the deploy depends on, changing nothing: the existing
+// stack and what it means, the templates hpctl will create (validated),
+// the companions, the bucket names. Every refusal comes from here, before
+// the first change.
+func (d *Deployer) check(ctx context.Context, req Request, prep *Prepared, emit func(watch.Update)) (*templateSummary, error) {
+	p := req.Plan
 	st, err := d.describe(ctx, p.StackName)
 	if err != nil {
 		return nil, err
@@ -195,7 +252,7 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 	switch situation {
 	case InProgress:
 		d.step(emit, "%s: attaching to it", why)
-		return prep, nil
+		return nil, nil
 	case Stuck:
 		return nil, &Refusal{Reason: why}
 	case Dead:
@@ -213,10 +270,6 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 			return nil, &Refusal{Reason: why, Problems: []string{owner}, Hint: "--adopt updates it anyway, adding hpctl's ownership tags"}
 		}
 	}
-
-	// Every refusal comes before the first change: the templates hpctl
-	// will create are validated, the companions classified and the bucket
-	// names checked before a dead stack is deleted or a change set made.
 	summary, err := d.preflight(ctx, p)
 	if err != nil {
 		return nil, err
@@ -232,25 +285,13 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 			return nil, err
 		}
 	}
-	if situation == Dead {
-		if err := d.replace(ctx, st, emit); err != nil {
-			return nil, err
-		}
-		prep.Situation, prep.Stack = Absent, nil
-	}
-	if err := d.replaceCompanions(ctx, prep, emit); err != nil {
-		return nil, err
-	}
-	cs, err := d.changeSet(ctx, req, prep, summary, emit)
-	prep.ChangeSet = cs
+	return summary, nil
+}
+
+// orNil is the prepared deploy, or nil with err.
+func (prep *Prepared) orNil(err error) (*Prepared, error) {
 	if err != nil {
-		if cs != nil {
-			d.discard(cs)
-		}
 		return nil, err
-	}
-	if cs.Empty {
-		d.discard(cs)
 	}
 	return prep, nil
 }

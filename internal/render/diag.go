@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/hpctl/hpctl/internal/spec"
@@ -27,6 +28,12 @@ type Validation struct {
 	Warnings     []spec.Diagnostic `json:"warnings"`
 }
 
+// Headline is the verdict on an invalid spec: FILE: N errors, M warnings.
+func (v Validation) Headline() string {
+	return fmt.Sprintf("%s: %d %s, %d %s", v.File, len(v.Errors), plural(len(v.Errors), "error", "errors"),
+		len(v.Warnings), plural(len(v.Warnings), "warning", "warnings"))
+}
+
 // ValidationText writes the findings, then one line of verdict.
 func ValidationText(w io.Writer, v Validation) error {
 	ew := &errWriter{w: w}
@@ -35,8 +42,7 @@ func ValidationText(w io.Writer, v Validation) error {
 	}
 	switch {
 	case !v.Valid:
-		ew.printf("%s: %d %s, %d %s\n", v.File, len(v.Errors), plural(len(v.Errors), "error", "errors"),
-			len(v.Warnings), plural(len(v.Warnings), "warning", "warnings"))
+		ew.printf("%s\n", v.Headline())
 	default:
 		ew.printf("%s: valid %s spec: %d %s to create, %d to skip", v.File, v.Orchestrator,
 			len(v.Create), plural(len(v.Create), "stack", "stacks"), len(v.Skip))
@@ -48,7 +54,7 @@ func ValidationText(w io.Writer, v Validation) error {
 	return ew.err
 }
 
-// ValidationJSON writes the result as one JSON document.
+// ValidationJSON writes the result as one JSON document on one line.
 func ValidationJSON(w io.Writer, v Validation) error {
 	if v.Errors == nil {
 		v.Errors = []spec.Diagnostic{}
@@ -57,7 +63,6 @@ func ValidationJSON(w io.Writer, v Validation) error {
 		v.Warnings = []spec.Diagnostic{}
 	}
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }

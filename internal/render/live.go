@@ -22,6 +22,7 @@ type Live struct {
 	working map[string][]string
 	types   map[string]string
 	tick    *watch.Tick
+	retried int
 }
 
 // NewLive makes the live view.
@@ -46,6 +47,10 @@ func (l *Live) Show(u watch.Update) {
 		}
 	case watch.Tick:
 		l.tick = &u
+		if u.Retried > l.retried {
+			l.retried = u.Retried
+			l.above(retriedLine(u))
+		}
 		l.redraw()
 	case watch.Summary:
 		l.clear()

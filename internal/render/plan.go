@@ -300,10 +300,10 @@ func clip(s string, n int) string {
 	return s
 }
 
-// PlanJSON writes the plan as one JSON document with the same content as the text.
+// PlanJSON writes the plan as one JSON document, on one line, with the same
+// content as the text.
 func PlanJSON(w io.Writer, p *plan.Plan) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(p)
 }

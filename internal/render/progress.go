@@ -40,9 +40,10 @@ func (o ProgressOptions) loc() *time.Location {
 // Lines writes one line per event, a heartbeat when nothing happened for
 // a while, and the summary: for logs and CI.
 type Lines struct {
-	w    io.Writer
-	opt  ProgressOptions
-	last time.Time
+	w       io.Writer
+	opt     ProgressOptions
+	last    time.Time
+	retried int
 }
 
 // NewLines makes the line view.
@@ -73,6 +74,10 @@ func (l *Lines) Show(u watch.Update) {
 	case watch.Cluster:
 		l.line(u.Time, "cluster "+clusterLine(u))
 	case watch.Tick:
+		if u.Retried > l.retried {
+			l.retried = u.Retried
+			l.line(u.Time, "... "+retriedLine(u))
+		}
 		if l.last.IsZero() || u.Time.Sub(l.last) >= l.opt.Heartbeat {
 			l.line(u.Time, "... "+heartbeat(u))
 		}
@@ -105,6 +110,17 @@ func heartbeat(t watch.Tick) string {
 		msg += ": cluster " + clusterLine(*t.Cluster)
 	}
 	return msg
+}
+
+// retriedLine says that reads failed and were tried again, and the last
+// error: shown each time the count grows, so a failing network or a
+// throttled account is seen, not guessed from silence.
+func retriedLine(t watch.Tick) string {
+	what := "reads failed and were"
+	if t.Retried == 1 {
+		what = "read failed and was"
+	}
+	return fmt.Sprintf("%d %s tried again at the next poll (last: %s)", t.Retried, what, t.LastError)
 }
 
 // clusterLine is "NAME STATUS: group current/target type, …".
@@ -201,11 +217,16 @@ func summaryText(w io.Writer, s watch.Summary, color bool) {
 }
 
 // JSONLines writes each update as one JSON object on its own line, with a
-// "type" member; progress ticks only as often as the line view's heartbeat.
+// "type" member; progress ticks only as often as the line view's heartbeat,
+// and at once when a read failed again. The summary is held back until End,
+// which writes it with the exit code: it is the stream's last record, or,
+// when the command failed otherwise, the error record is.
 type JSONLines struct {
 	w         io.Writer
 	heartbeat time.Duration
 	last      time.Time
+	retried   int
+	summary   watch.Update
 }
 
 // NewJSONLines makes the NDJSON view.
@@ -213,22 +234,65 @@ func NewJSONLines(w io.Writer) *JSONLines { return &JSONLines{w: w, heartbeat: 6
 
 // Show writes the update as a line of JSON.
 func (j *JSONLines) Show(u watch.Update) {
-	if t, ok := u.(watch.Tick); ok {
-		if !j.last.IsZero() && t.Time.Sub(j.last) < j.heartbeat {
+	switch t := u.(type) {
+	case watch.Tick:
+		if !j.last.IsZero() && t.Time.Sub(j.last) < j.heartbeat && t.Retried == j.retried {
 			return
 		}
-		j.last = t.Time
+		j.last, j.retried = t.Time, t.Retried
+	case watch.Summary, deploy.Destroyed:
+		j.summary = u
+		return
 	}
 	_ = WriteJSONLine(j.w, u.Kind(), u)
 }
 
+// Record writes a record of the command's own (a change set, a destroy plan).
+func (j *JSONLines) Record(kind string, v any) { _ = WriteJSONLine(j.w, kind, v) }
+
+// End closes the stream: the summary held back, with the exit code, then
+// the failure, when the command failed in a way the summary does not tell.
+func (j *JSONLines) End(code int, f *Failure) {
+	if j.summary != nil {
+		_ = writeJSONLine(j.w, j.summary.Kind(), code, j.summary)
+		j.summary = nil
+	}
+	if f != nil {
+		_ = WriteJSONLine(j.w, f.Kind(), f)
+	}
+}
+
+// Failure is the record that ends a machine-readable stream, or is the
+// one document of a command that writes one, when the command failed.
+type Failure struct {
+	ExitCode int    `json:"exitCode"`
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+	// Action is the AWS action that failed, as IAM names it
+	// (cloudformation:DescribeStackEvents); AWSCode is its error code.
+	Action  string `json:"action,omitempty"`
+	AWSCode string `json:"awsCode,omitempty"`
+	// Class is fatal or transient (retries ran out) for an AWS error.
+	Class string `json:"class,omitempty"`
+}
+
+// Kind names a Failure in machine-readable output.
+func (Failure) Kind() string { return "error" }
+
 // WriteJSONLine writes v, a JSON object, with a leading "type" member.
-func WriteJSONLine(w io.Writer, kind string, v any) error {
+func WriteJSONLine(w io.Writer, kind string, v any) error { return writeJSONLine(w, kind, -1, v) }
+
+// writeJSONLine writes v with a leading "type" member and, when code is
+// not negative, an "exitCode" member.
+func writeJSONLine(w io.Writer, kind string, code int, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	head := fmt.Sprintf(`{"type":%q`, kind)
+	if code >= 0 {
+		head += fmt.Sprintf(`,"exitCode":%d`, code)
+	}
 	if len(b) > 2 {
 		head += ","
 	}

@@ -122,7 +122,9 @@ func TestLinesHeartbeat(t *testing.T) {
 
 func TestJSONLinesEachParseAndEndInTheSummary(t *testing.T) {
 	var b bytes.Buffer
-	show(NewJSONLines(&b), scripted(t, true))
+	j := NewJSONLines(&b)
+	show(j, scripted(t, true))
+	j.End(1, nil)
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	for _, l := range lines {
 		var v map[string]any
@@ -132,16 +134,52 @@ func TestJSONLinesEachParseAndEndInTheSummary(t *testing.T) {
 	}
 	var sum struct {
 		Type      string
+		ExitCode  *int
 		Status    string
 		RootCause struct{ Path, Reason string }
 	}
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum.Type != "summary" || sum.Status != "ROLLBACK_COMPLETE" || sum.RootCause.Path != "hpctl-ml/VPCStack/Subnet" {
+	if sum.Type != "summary" || sum.ExitCode == nil || *sum.ExitCode != 1 || sum.Status != "ROLLBACK_COMPLETE" || sum.RootCause.Path != "hpctl-ml/VPCStack/Subnet" {
 		t.Errorf("last line %s", lines[len(lines)-1])
 	}
 	golden(t, "json-failure.ndjson", b.Bytes())
+}
+
+// A stream that ends otherwise than its summary says (interrupted, a
+// denied read) ends with the error record, after the summary so far; one
+// that ends before any summary, with the error record alone.
+func TestJSONLinesEndWithTheErrorRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		updates []watch.Update
+		code    int
+		f       *Failure
+		want    string
+	}{
+		{"a denied read after the summary so far", []watch.Update{watch.Summary{Stack: "hpctl-ml", Status: "CREATE_IN_PROGRESS"}}, 1,
+			&Failure{ExitCode: 1, Message: "watching stack hpctl-ml: cloudformation:DescribeStackEvents was denied (AccessDenied): no",
+				Action: "cloudformation:DescribeStackEvents", AWSCode: "AccessDenied", Class: "fatal"},
+			`{"type":"summary","exitCode":1,"stack":"hpctl-ml","stackId":"","status":"CREATE_IN_PROGRESS","succeeded":false,"elapsed":0.0}` + "\n" +
+				`{"type":"error","exitCode":1,"message":"watching stack hpctl-ml: cloudformation:DescribeStackEvents was denied (AccessDenied): no","action":"cloudformation:DescribeStackEvents","awsCode":"AccessDenied","class":"fatal"}` + "\n"},
+		{"a refusal before anything streamed", nil, 2, &Failure{ExitCode: 2, Message: "stack x is UPDATE_ROLLBACK_FAILED", Hint: "continue the rollback"},
+			`{"type":"error","exitCode":2,"message":"stack x is UPDATE_ROLLBACK_FAILED","hint":"continue the rollback"}` + "\n"},
+		{"success", []watch.Update{deploy.Destroyed{Stack: "hpctl-ml", Status: "gone", Succeeded: true}}, 0, nil,
+			`{"type":"summary","exitCode":0,"stack":"hpctl-ml","status":"gone","succeeded":true,"deleted":null,"leftovers":null,"elapsed":0.0}` + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			j := NewJSONLines(&b)
+			for _, u := range tc.updates {
+				j.Show(u)
+			}
+			j.End(tc.code, tc.f)
+			if b.String() != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", b.String(), tc.want)
+			}
+		})
+	}
 }
 
 // The live view redraws in place, within the window, and keeps failures
