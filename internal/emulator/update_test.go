@@ -4,6 +4,7 @@ package emulator
 // nested tree, and its execution and rollback in the background.
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/hpctl/hpctl/internal/cloud"
 )
 
 const appTemplate = `AWSTemplateFormatVersion: "2010-09-09"
@@ -174,5 +177,51 @@ func TestFailedUpdateRollsBack(t *testing.T) {
 		"up UPDATE_ROLLBACK_COMPLETE")
 	if _, ok := f.resources("up")["Extra"]; ok {
 		t.Error("the rollback left a resource the failed update never got to create")
+	}
+}
+
+// A CREATE change set for a stack that exists is a ValidationError, as
+// CloudFormation answers it; a REVIEW_IN_PROGRESS stack takes another, and
+// once one runs the others are obsolete.
+func TestACreateChangeSetForAStackThatExists(t *testing.T) {
+	f := setup(t, Settings{})
+	create := func(name string) error {
+		_, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("exists"),
+			ChangeSetName: aws.String(name), ChangeSetType: cftypes.ChangeSetTypeCreate, TemplateBody: aws.String(netTemplate),
+			Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Cidr"), ParameterValue: aws.String("10.7.0.0/16")}}})
+		return err
+	}
+	if err := create("first"); err != nil {
+		t.Fatal(err)
+	}
+	if err := create("second"); err != nil {
+		t.Fatalf("a REVIEW_IN_PROGRESS stack takes another CREATE change set: %v", err)
+	}
+	if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String("first"), StackName: aws.String("exists")}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle("exists")
+	_, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String("second"), StackName: aws.String("exists")})
+	if !strings.Contains(fmt.Sprint(err), "cannot be executed in its current execution status of [OBSOLETE]") {
+		t.Errorf("the other CREATE change set, once one ran: %v", err)
+	}
+	err = create("third")
+	defer func() {
+		// A REVIEW_IN_PROGRESS stack can be deleted, as in CloudFormation.
+		out, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("review"),
+			ChangeSetName: aws.String("never"), ChangeSetType: cftypes.ChangeSetTypeCreate, TemplateBody: aws.String(appTemplate),
+			Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Value"), ParameterValue: aws.String("v")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String("review")}); err != nil {
+			t.Fatalf("delete a REVIEW_IN_PROGRESS stack: %v", err)
+		}
+		if s := f.settle(aws.ToString(out.StackId)); s.StackStatus != cftypes.StackStatusDeleteComplete {
+			t.Errorf("review: %s", s.StackStatus)
+		}
+	}()
+	if cloud.Code(err) != "ValidationError" || !cloud.StackExists(err) || !strings.Contains(err.Error(), "Stack [exists] already exists and cannot be created again with the changeSet [third].") {
+		t.Errorf("%v", err)
 	}
 }

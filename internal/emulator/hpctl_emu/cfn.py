@@ -140,7 +140,10 @@ def delete_stack(self, name_or_id, retain=(), token=None):
     if stack.status in ("CREATE_IN_PROGRESS", "CREATE_PENDING"):
         stack.hp_cancel = True  # the create thread stops and deletes
         return
-    if stack.status.endswith("_IN_PROGRESS"):
+    # A REVIEW_IN_PROGRESS stack (a CREATE change set never executed) can be
+    # deleted, with its change sets, as in CloudFormation: the AWS CDK deletes
+    # such a stack before it creates it again (aws-cdk, deploy-stack.ts).
+    if stack.status.endswith("_IN_PROGRESS") and stack.status != "REVIEW_IN_PROGRESS":
         raise ValidationError(message=f"Stack [{stack.name}] cannot be deleted while in status {stack.status}")
     if token:
         stack.hp_token = token
@@ -159,14 +162,29 @@ def create_change_set(self, stack_name, change_set_name, template, parameters, d
                 return existing.change_set_id, existing.stack_id  # a retry of the same request
             raise AlreadyExistsException(f"ChangeSet [{change_set_name}] already exists")
     if change_set_type == "CREATE":
+        # CloudFormation answers a CREATE change set for a stack that exists
+        # (in any state but REVIEW_IN_PROGRESS, which takes more CREATE
+        # change sets) with a ValidationError, as reported from AWS in
+        # github.com/compose-x/ecs_composex/issues/785.
         for stack in self.stacks.values():
-            if stack.name == stack_name and stack.status != "REVIEW_IN_PROGRESS":
-                raise AlreadyExistsException(f"Stack [{stack_name}] already exists")
+            if stack.name == stack_name and stack.status not in ("REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
+                raise ValidationError(message=f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{change_set_name}].")
+    # A second CREATE change set for a REVIEW_IN_PROGRESS stack joins that
+    # stack (one stack ID, several change sets), as in CloudFormation; moto
+    # would make a second stack of the same name.
+    review = None
+    if change_set_type == "CREATE":
+        review = next((st for st in self.stacks.values()
+                       if st.name == stack_name and st.status == "REVIEW_IN_PROGRESS"), None)
     change_set_id, stack_id = _orig["create_change_set"](
         self, stack_name=stack_name, change_set_name=change_set_name, template=template, parameters=parameters,
         description=description, change_set_type=change_set_type, notification_arns=notification_arns,
         tags=tags, role_arn=role_arn)
     change_set = self.change_sets[change_set_id]
+    if review is not None and stack_id != review.stack_id:
+        del self.stacks[stack_id]
+        change_set.stack, change_set.stack_id = review, review.stack_id
+        stack_id = review.stack_id
     change_set.hp_capabilities = sorted(set(capabilities or []))
     change_set.capabilities = change_set.hp_capabilities or None
     change_set.hp_token = token
@@ -209,6 +227,13 @@ def execute_change_set(self, change_set_name, stack_name=None, token=None):
             cs.execution_status = "EXECUTE_COMPLETE"
         engine.start(update.update_stack, stack, template=change_set.template, params=change_set.parameters)
         return
+    # Once one CREATE change set of a stack runs, the others are obsolete,
+    # as CloudFormation marks them ("cannot be executed in its current
+    # execution status of [OBSOLETE]").
+    if self.stacks[change_set.stack_id].status != "REVIEW_IN_PROGRESS":
+        change_set.execution_status = "OBSOLETE"
+        raise ValidationError(message=f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
+                                      "execution status of [OBSOLETE]")
     old = self.stacks.pop(change_set.stack_id)
     stack = self.hp_new_stack(old.name, change_set.template, change_set.parameters,
                               capabilities=change_set.hp_capabilities, tags=change_set.tags,
