@@ -113,6 +113,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 			d.Discard(prep)
 			if err == nil {
 				fmt.Fprintln(ios.ErrOut, "Cancelled; nothing changed.")
+				err = reported(ExitUsage, "cancelled; nothing changed")
 			}
 			return err
 		}

@@ -113,8 +113,9 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 		return err
 	}
 	if !ok {
+		// Not 0: `hpctl destroy x && echo gone` must not say gone.
 		fmt.Fprintln(ios.ErrOut, "Cancelled; nothing deleted.")
-		return nil
+		return reported(ExitUsage, "cancelled; nothing deleted")
 	}
 	prog := progress(ios, g)
 	res, err := d.Destroy(ctx, t, opt, prog.Show)
@@ -128,22 +129,33 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 	return nil
 }
 
-// findTarget finds the deployment; a NAME may be the stack or the cluster
-// whose stack is hpctl-NAME.
+// findTarget finds the deployment. A NAME resolves only to hpctl's own
+// deployments: the stack hpctl-NAME (the default stack of cluster NAME),
+// then a stack NAME whose tags are hpctl's. A stack of another's is taken
+// (and then refused unless --adopt) only when no deployment of hpctl's
+// answers to the name: a user's stack "alpha" never hides hpctl-alpha.
 func findTarget(ctx context.Context, d *deploy.Deployer, name, cluster string, byName bool) (*deploy.Target, error) {
-	t, err := d.Find(ctx, name, cluster)
-	if err != nil || !byName || !t.Gone() || strings.HasPrefix(name, "hpctl-") {
-		return t, err
+	if !byName || strings.HasPrefix(name, "hpctl-") {
+		return d.Find(ctx, name, cluster)
 	}
-	alt, err := d.Find(ctx, "hpctl-"+name, "")
-	if err != nil {
-		return nil, err
+	var fallback *deploy.Target
+	for _, candidate := range []string{"hpctl-" + name, name} {
+		t, err := d.Find(ctx, candidate, "")
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case t.Gone():
+		case t.Owner == "":
+			return t, nil
+		case fallback == nil:
+			fallback = t
+		}
 	}
-	if alt.Gone() {
-		t.Also = []string{alt.StackName}
-		return t, nil
+	if fallback != nil {
+		return fallback, nil
 	}
-	return alt, nil
+	return &deploy.Target{StackName: name, Region: d.Region, Also: []string{"hpctl-" + name}}, nil
 }
 
 // askForHazards asks the user, on a terminal, to agree to what a hosted

@@ -116,7 +116,7 @@ func classify(err error) (Class, string) {
 		return Fatal, KindDenied
 	case badCredentials[code]:
 		return Fatal, KindCredentials
-	case expected[code] || NoChanges(err):
+	case expected[code] || NoChanges(err) || StackExists(err):
 		return Expected, KindOther
 	case StackMissing(err) || ClusterMissing(err) || BucketMissing(err) || code == "NoSuchKey" ||
 		code == "ResourceNotFound" || code == "ResourceNotFoundException" || code == "ChangeSetNotFound":
@@ -285,6 +285,12 @@ func Message(err error) string {
 		return api.ErrorMessage()
 	}
 	return err.Error()
+}
+
+// StackExists reports CloudFormation's answer to a CREATE change set for a
+// stack that exists already (another deploy made it meanwhile).
+func StackExists(err error) bool {
+	return Code(err) == "ValidationError" && strings.Contains(err.Error(), "already exists and cannot be created again")
 }
 
 // NoChanges reports CloudFormation's answer to an update that changes nothing.

@@ -204,10 +204,16 @@ func (d *Deployer) deployCompanions(ctx context.Context, prep *Prepared, emit fu
 		if err != nil {
 			return err
 		}
+		opt := watch.Options{Stack: cs.StackID, AfterEventID: after}
 		if _, err := d.CFN.ExecuteChangeSet(ctx, executeInput(cs, d.token())); err != nil {
-			return fmt.Errorf("execute change set of %s: %w", c.StackName, err)
+			// Another deploy executed its own change set of this stack
+			// first: follow that operation rather than fail on this one.
+			if !d.startedElsewhere(ctx, cs, err, emit) {
+				return fmt.Errorf("execute change set of %s: %w", c.StackName, err)
+			}
+			opt = watch.Options{Stack: cs.StackID, FromOperationStart: true}
 		}
-		if _, err := d.finish(d.watcher(watch.Options{Stack: cs.StackID, AfterEventID: after}).Run(ctx, quiet(emit))); err != nil {
+		if _, err := d.finish(d.watcher(opt).Run(ctx, quiet(emit))); err != nil {
 			return err
 		}
 		d.step(emit, "%s: stack %s is deployed", c.Name, c.StackName)

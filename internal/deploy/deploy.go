@@ -212,6 +212,21 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 	if err != nil || prep.Situation == InProgress {
 		return prep.orNil(before(err))
 	}
+	if prep.Situation == Absent {
+		// Another deploy may create the stack between the read and the
+		// change set: CloudFormation then says it exists, and this deploy
+		// reads it again, to wait for that one and follow it.
+		cs, err := d.changeSet(ctx, req, prep, summary, emit)
+		if cloud.StackExists(err) {
+			d.step(emit, "stack %s was created meanwhile by another deploy", p.StackName)
+			summary, err = d.check(ctx, req, prep, emit)
+			if err != nil || prep.Situation == InProgress {
+				return prep.orNil(before(err))
+			}
+		} else {
+			return d.prepared(ctx, prep, cs, err, before)
+		}
+	}
 	st, situation := prep.Stack, prep.Situation
 	if situation == Dead {
 		if err := d.replace(ctx, st, emit); err != nil {
@@ -224,6 +239,14 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 		return nil, err
 	}
 	cs, err := d.changeSet(ctx, req, prep, summary, emit)
+	return d.prepared(ctx, prep, cs, err, before)
+}
+
+// prepared ends Prepare with the change set made (or not). A stack with
+// nothing to change is up to date only if the cluster it made is there: a
+// destroy interrupted while the cluster was being deleted leaves a complete
+// stack whose cluster is gone, and no update can bring it back.
+func (d *Deployer) prepared(ctx context.Context, prep *Prepared, cs *ChangeSet, err error, before func(error) error) (*Prepared, error) {
 	prep.ChangeSet = cs
 	if err != nil {
 		if cs != nil {
@@ -231,8 +254,23 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 		}
 		return nil, before(err)
 	}
-	if cs.Empty {
-		d.discard(cs)
+	if !cs.Empty {
+		return prep, nil
+	}
+	d.discard(cs)
+	if prep.Stack == nil {
+		return prep, nil
+	}
+	if name := clusterOf(prep.Stack); name != "" {
+		c, err := describeCluster(ctx, d.SM, name, d.now)
+		if err != nil {
+			return nil, before(err)
+		}
+		if c == nil {
+			stack := aws.ToString(prep.Stack.StackName)
+			return nil, &Refusal{Reason: fmt.Sprintf("stack %s has nothing to change, but its HyperPod cluster %s does not exist (deleted outside the stack, or by a destroy that was interrupted)", stack, name),
+				Hint: fmt.Sprintf("finish the destroy (hpctl destroy %s), then deploy again", stack)}
+		}
 	}
 	return prep, nil
 }
@@ -245,6 +283,9 @@ func (d *Deployer) check(ctx context.Context, req Request, prep *Prepared, emit 
 	p := req.Plan
 	st, err := d.describe(ctx, p.StackName)
 	if err != nil {
+		return nil, err
+	}
+	if st, err = d.awaitChangeSet(ctx, st, emit); err != nil {
 		return nil, err
 	}
 	situation, why := Classify(st)
@@ -288,6 +329,44 @@ func (d *Deployer) check(ctx context.Context, req Request, prep *Prepared, emit 
 	return summary, nil
 }
 
+// reviewGrace is how young a REVIEW_IN_PROGRESS stack must be to be taken
+// for another deploy creating its change set rather than one abandoned:
+// hpctl executes a create's change set as soon as CloudFormation has made
+// it, which takes seconds to a couple of minutes for the nested stacks.
+const reviewGrace = 5 * time.Minute
+
+// awaitChangeSet waits while a young REVIEW_IN_PROGRESS stack (another
+// deploy's change set being made) has not started: it returns the stack
+// as it is once that deploy executes, or once the grace has passed (then
+// it is dead, and --replace-failed may take it).
+func (d *Deployer) awaitChangeSet(ctx context.Context, st *cftypes.Stack, emit func(watch.Update)) (*cftypes.Stack, error) {
+	said := false
+	for st != nil && st.StackStatus == cftypes.StackStatusReviewInProgress {
+		age := d.now().Sub(aws.ToTime(st.CreationTime))
+		if st.CreationTime == nil || age >= reviewGrace {
+			return st, nil
+		}
+		if !said {
+			d.step(emit, "stack %s is REVIEW_IN_PROGRESS, made %s ago: another deploy is creating its change set; waiting for it to start (up to %s)",
+				aws.ToString(st.StackName), age.Round(time.Second), reviewGrace-age.Round(time.Second))
+			said = true
+		}
+		if err := d.sleep(ctx, d.interval()); err != nil {
+			return nil, err
+		}
+		id := aws.ToString(st.StackId)
+		next, err := d.describe(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if next == nil || next.StackStatus == cftypes.StackStatusDeleteComplete {
+			return nil, nil // that deploy gave up and cleared it: this one creates
+		}
+		st = next
+	}
+	return st, nil
+}
+
 // orNil is the prepared deploy, or nil with err.
 func (prep *Prepared) orNil(err error) (*Prepared, error) {
 	if err != nil {
@@ -306,9 +385,24 @@ func (d *Deployer) lastCause(ctx context.Context, st *cftypes.Stack) string {
 	return sum.RootCause.String()
 }
 
-// replace deletes a dead stack and waits until it is gone.
+// replace deletes a dead stack and waits until it is gone. It reads the
+// stack again just before: what was dead when the deploy looked may have
+// become another deploy's since (its change set executed), and that one
+// is not this deploy's to delete.
 func (d *Deployer) replace(ctx context.Context, st *cftypes.Stack, emit func(watch.Update)) error {
 	id := aws.ToString(st.StackId)
+	now, err := d.describe(ctx, id)
+	if err != nil {
+		return unchanged(err)
+	}
+	if now == nil || now.StackStatus == cftypes.StackStatusDeleteComplete {
+		return nil
+	}
+	if now.StackStatus != st.StackStatus || !aws.ToTime(now.LastUpdatedTime).Equal(aws.ToTime(st.LastUpdatedTime)) {
+		name := aws.ToString(st.StackName)
+		return &Refusal{Reason: fmt.Sprintf("stack %s was %s when this deploy looked and is %s now: another deploy (or a person) is working on it, so --replace-failed deletes nothing",
+			name, st.StackStatus, now.StackStatus), Hint: fmt.Sprintf("hpctl watch %s follows what runs; deploy again once it ends", name)}
+	}
 	d.step(emit, "deleting stack %s (%s), as --replace-failed asks", aws.ToString(st.StackName), st.StackStatus)
 	if _, err := d.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id), ClientRequestToken: aws.String(d.token())}); err != nil {
 		return fmt.Errorf("delete stack %s: %w", aws.ToString(st.StackName), err)
@@ -354,8 +448,10 @@ func (d *Deployer) changeSet(ctx context.Context, req Request, prep *Prepared, s
 // capabilities, its nested stacks included, and an idempotency token.
 func (d *Deployer) input(p *plan.Plan, stack, url string, kind cftypes.ChangeSetType, params []cftypes.Parameter, caps []string, desc string) *cloudformation.CreateChangeSetInput {
 	in := &cloudformation.CreateChangeSetInput{
-		StackName:           aws.String(stack),
-		ChangeSetName:       aws.String("hpctl-" + d.now().UTC().Format("20060102-150405")),
+		StackName: aws.String(stack),
+		// Stamped to the second and made unique: two deploys started in the
+		// same second (two CI runs) must not collide on the name.
+		ChangeSetName:       aws.String("hpctl-" + d.now().UTC().Format("20060102-150405") + "-" + suffix(d.token())),
 		ChangeSetType:       kind,
 		TemplateURL:         aws.String(url),
 		Parameters:          params,
@@ -377,6 +473,9 @@ func (d *Deployer) input(p *plan.Plan, stack, url string, kind cftypes.ChangeSet
 	}
 	return in
 }
+
+// suffix is the last four characters of a token.
+func suffix(token string) string { return token[max(0, len(token)-4):] }
 
 // discard deletes a change set that will not run, and the empty stack a
 // CREATE change set made. It runs on its own short context: the deploy's
@@ -445,10 +544,38 @@ func (d *Deployer) Execute(ctx context.Context, prep *Prepared, emit func(watch.
 		return watch.Summary{}, err
 	}
 	if _, err := d.CFN.ExecuteChangeSet(ctx, executeInput(cs, d.token())); err != nil {
+		// Another deploy may have started its own operation on the stack
+		// since this change set was made: then this one is obsolete, and
+		// what runs is followed instead.
+		if d.startedElsewhere(ctx, cs, err, emit) {
+			return d.finish(d.watcher(watch.Options{Stack: cs.StackID, FromOperationStart: true, Cluster: cluster}).Run(ctx, emit))
+		}
 		return watch.Summary{}, fmt.Errorf("execute change set: %w", err)
 	}
 	d.step(emit, "executing change set %s", cs.Name)
 	return d.finish(d.watcher(watch.Options{Stack: cs.StackID, AfterEventID: after, Cluster: cluster}).Run(ctx, emit))
+}
+
+// startedElsewhere reports, after a change set failed to execute, that its
+// stack runs an operation another deploy started; the change set, obsolete
+// now, is dropped.
+func (d *Deployer) startedElsewhere(ctx context.Context, cs *ChangeSet, execErr error, emit func(watch.Update)) bool {
+	// Only CloudFormation's words for "something else runs, or ran, first"
+	// count; any other failure is this deploy's own, and is told as such.
+	if msg := cloud.Message(execErr); !strings.Contains(msg, "[OBSOLETE]") && !strings.Contains(msg, "can not be updated") {
+		return false
+	}
+	st, err := d.describe(ctx, cs.StackID)
+	if err != nil || st == nil {
+		return false
+	}
+	situation, why := Classify(st)
+	if situation != InProgress && situation != Deployed || st.ChangeSetId != nil && aws.ToString(st.ChangeSetId) == cs.ID {
+		return false
+	}
+	_, _ = d.CFN.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.ID)})
+	d.step(emit, "%s: another deploy started first; following it", why)
+	return true
 }
 
 // executeInput runs a change set once, however often the call is retried.

@@ -28,7 +28,9 @@ type Status struct {
 	// Template is the main template the deployment runs, as its tags record it.
 	Template *Template      `json:"template,omitempty"`
 	Cluster  *watch.Cluster `json:"cluster,omitempty"`
-	Nodes    []Node         `json:"nodes,omitempty"`
+	// ClusterGone names the cluster the stack made that does not exist.
+	ClusterGone string `json:"clusterGone,omitempty"`
+	Nodes       []Node `json:"nodes,omitempty"`
 }
 
 // StackStatus is one stack of the tree.
@@ -112,6 +114,8 @@ func (d *Deployer) Status(ctx context.Context, name string) (*Status, error) {
 			if s.Nodes, err = d.nodes(ctx, cluster); err != nil {
 				return nil, err
 			}
+		} else if strings.HasSuffix(s.Status, "_COMPLETE") {
+			s.ClusterGone = cluster
 		}
 	}
 	return s, nil

@@ -119,20 +119,13 @@ func (d *Deployer) Find(ctx context.Context, stackName, cluster string) (*Target
 		}
 		t.Orchestrator = orchestratorOf(st, params)
 		t.Owner = ownerOf(st, params, cluster)
-		if err := d.walk(ctx, t, t.StackID, t.StackName); err != nil {
-			return nil, err
+		// A REVIEW_IN_PROGRESS stack's change set never ran: it holds
+		// nothing, not even a template, and deleting it is all there is.
+		if st.StackStatus != cftypes.StackStatusReviewInProgress {
+			if err := d.readTree(ctx, t, st, params); err != nil {
+				return nil, err
+			}
 		}
-		if t.Nested, err = d.nestedOrder(ctx, t, params); err != nil {
-			return nil, err
-		}
-		if err := d.findCluster(ctx, t, clusterOf(st)); err != nil {
-			return nil, err
-		}
-		if err := d.findBuckets(ctx, t); err != nil {
-			return nil, err
-		}
-		t.Hazards = hazards(t, params)
-		t.Leftovers = append(t.Leftovers, knownLeftovers(t, st, params)...)
 	}
 	if err := d.findCompanions(ctx, t, params); err != nil {
 		return nil, err
@@ -153,10 +146,45 @@ func orchestratorOf(st *cftypes.Stack, params map[string]string) string {
 }
 
 // ownerOf says whose a stack is: "" when its ownership tags name the
+
+// readTree reads what a main stack holds: its resources and nested stacks in
+// deletion order, the cluster, the buckets, the hazards and leftovers.
+func (d *Deployer) readTree(ctx context.Context, t *Target, st *cftypes.Stack, params map[string]string) error {
+	var err error
+	if err := d.walk(ctx, t, t.StackID, t.StackName); err != nil {
+		return err
+	}
+	if t.Nested, err = d.nestedOrder(ctx, t, params); err != nil {
+		return err
+	}
+	if err := d.findCluster(ctx, t, clusterOf(st)); err != nil {
+		return err
+	}
+	if err := d.findBuckets(ctx, t); err != nil {
+		return err
+	}
+	t.Hazards = hazards(t, params)
+	t.Leftovers = append(t.Leftovers, knownLeftovers(t, st, params)...)
+	return nil
+}
+
 // cluster (the spec's, or the one the stack makes).
 func ownerOf(st *cftypes.Stack, params map[string]string, cluster string) string {
 	if cluster == "" {
 		cluster = params["HyperPodClusterName"]
+	}
+	if cluster == "" {
+		// A stack with no parameters (REVIEW_IN_PROGRESS: its change set
+		// never ran) is known by its tags, or by hpctl's name for it: it
+		// holds no resources, so deleting it loses nothing.
+		for _, t := range st.Tags {
+			if aws.ToString(t.Key) == plan.TagCluster {
+				cluster = aws.ToString(t.Value)
+			}
+		}
+		if cluster == "" && st.StackStatus == cftypes.StackStatusReviewInProgress && strings.HasPrefix(aws.ToString(st.StackName), "hpctl-") {
+			return ""
+		}
 	}
 	return Owner(st, cluster, orchestratorOf(st, params))
 }

@@ -89,6 +89,9 @@ func StatusText(w io.Writer, s *deploy.Status, loc *time.Location) error {
 			fmt.Fprintf(&b, "  ✗ %s\n", p)
 		}
 	}
+	if s.ClusterGone != "" {
+		fmt.Fprintf(&b, "\nCluster %s: does not exist, though the stack made it (deleted outside the stack, or by an interrupted destroy); `hpctl destroy %s` finishes the job\n", s.ClusterGone, s.Stack)
+	}
 	if c := s.Cluster; c != nil {
 		fmt.Fprintf(&b, "\nCluster %s: %s\n", c.Name, c.Status)
 		if c.FailureMessage != "" {
