@@ -212,21 +212,6 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 	if err != nil || prep.Situation == InProgress {
 		return prep.orNil(before(err))
 	}
-	if prep.Situation == Absent {
-		// Another deploy may create the stack between the read and the
-		// change set: CloudFormation then says it exists, and this deploy
-		// reads it again, to wait for that one and follow it.
-		cs, err := d.changeSet(ctx, req, prep, summary, emit)
-		if cloud.StackExists(err) {
-			d.step(emit, "stack %s was created meanwhile by another deploy", p.StackName)
-			summary, err = d.check(ctx, req, prep, emit)
-			if err != nil || prep.Situation == InProgress {
-				return prep.orNil(before(err))
-			}
-		} else {
-			return d.prepared(ctx, prep, cs, err, before)
-		}
-	}
 	st, situation := prep.Stack, prep.Situation
 	if situation == Dead {
 		if err := d.replace(ctx, st, emit); err != nil {
@@ -239,6 +224,15 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 		return nil, err
 	}
 	cs, err := d.changeSet(ctx, req, prep, summary, emit)
+	if situation == Absent && cloud.StackExists(err) {
+		// Another deploy created the stack between the read and the change
+		// set: read it again, to wait for that deploy and follow it.
+		d.step(emit, "stack %s was created meanwhile by another deploy", p.StackName)
+		if summary, err = d.check(ctx, req, prep, emit); err != nil || prep.Situation == InProgress {
+			return prep.orNil(before(err))
+		}
+		cs, err = d.changeSet(ctx, req, prep, summary, emit)
+	}
 	return d.prepared(ctx, prep, cs, err, before)
 }
 
