@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -134,5 +133,4 @@ func TestMissingCredentialsAreOneLine(t *testing.T) {
 			t.Errorf("%v --output json: %v", args, last)
 		}
 	}
-	_ = os.Remove(dir)
 }

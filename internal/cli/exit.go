@@ -104,9 +104,6 @@ func exitCode(ctx context.Context, err error) int {
 	return ExitFailed
 }
 
-// CodeOf maps an error to its exit code, outside any command's context.
-func CodeOf(err error) int { return exitCode(context.Background(), err) }
-
 // explain is what the user reads of an error: AWS errors in the action's
 // and the service's words, with what to do next on a line of its own.
 func explain(err error) (message, hint string) {

@@ -122,7 +122,7 @@ func classify(err error) (Class, string) {
 		code == "ResourceNotFound" || code == "ResourceNotFoundException" || code == "ChangeSetNotFound":
 		return Fatal, KindNotFound
 	}
-	if status := httpStatus(err); status >= 500 {
+	if status := HTTPStatus(err); status >= 500 {
 		return Transient, KindOther
 	} else if status >= 400 {
 		return Fatal, KindInvalid
@@ -146,7 +146,9 @@ func isNet(err error) bool {
 		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "connection refused")
 }
 
-func httpStatus(err error) int {
+// HTTPStatus is the HTTP status of the answer an error came with (0 when
+// there was none).
+func HTTPStatus(err error) int {
 	var re interface{ HTTPStatusCode() int }
 	if errors.As(err, &re) {
 		return re.HTTPStatusCode()
@@ -337,6 +339,6 @@ func Unsupported(err error) bool {
 	case "InvalidAction", "UnknownOperationException", "NotImplemented", "UnsupportedOperation":
 		return true
 	}
-	var re interface{ HTTPStatusCode() int }
-	return errors.As(err, &re) && (re.HTTPStatusCode() == 404 || re.HTTPStatusCode() == 501)
+	status := HTTPStatus(err)
+	return status == 404 || status == 501
 }

@@ -564,7 +564,7 @@ func (d *Deployer) startedElsewhere(ctx context.Context, cs *ChangeSet, execErr 
 		return false
 	}
 	situation, why := Classify(st)
-	if situation != InProgress && situation != Deployed || st.ChangeSetId != nil && aws.ToString(st.ChangeSetId) == cs.ID {
+	if (situation != InProgress && situation != Deployed) || aws.ToString(st.ChangeSetId) == cs.ID {
 		return false
 	}
 	_, _ = d.CFN.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.ID)})

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/hpctl/hpctl/internal/cloud"
 )
 
 // maxBytes is CloudFormation's limit for a template read from S3 (1 MB);
@@ -158,7 +160,7 @@ func (b *Bucket) Get(ctx context.Context, key string) (Object, error) {
 	out, err := b.S3.GetObject(ctx, in)
 	switch {
 	case err == nil:
-	case hit && status(err) == 304:
+	case hit && cloud.HTTPStatus(err) == 304:
 		return Object{Body: cached, ETag: meta.ETag, Read: "s3, not modified since cached"}, nil
 	case notFound(err):
 		return Object{}, fmt.Errorf("%s: %w", url, ErrNotFound)
@@ -195,20 +197,12 @@ func (b *Bucket) Has(ctx context.Context, key string) (bool, error) {
 	return false, fmt.Errorf("check %s: %w", b.Where(key), err)
 }
 
-func status(err error) int {
-	var re interface{ HTTPStatusCode() int }
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode()
-	}
-	return 0
-}
-
 func notFound(err error) bool {
 	var api smithy.APIError
 	if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
 		return true
 	}
-	return status(err) == 404
+	return cloud.HTTPStatus(err) == 404
 }
 
 // brief is the first line of an error, for a one-line note.

@@ -61,10 +61,9 @@ type Watcher struct {
 	noDescribeEvents bool
 	// settle is set when a poll saw a nested stack finish.
 	settle bool
-	// retried counts the reads that failed in a way the next poll may not
-	// (throttling, 5xx, resets, after the SDK's own retries); lastErr is
-	// the newest of them. Both go out in every tick.
-	retried int
+	// lastErr is the newest read that failed in a way the next poll may
+	// not (throttling, 5xx, resets, after the SDK's own retries); such reads
+	// are counted in calls["errors"], and both go out in every tick.
 	lastErr string
 	// quick counts the polls still to come at a quarter of the interval: a
 	// nested stack finished and none is left in progress, so the root is
@@ -234,7 +233,6 @@ func (w *Watcher) failed(ctx context.Context, t *tracked, err error) error {
 		return &ReadError{What: what, Err: err}
 	}
 	w.calls["errors"]++
-	w.retried++
 	w.lastErr = cloud.Describe(err)
 	return nil
 }
@@ -379,7 +377,7 @@ func (w *Watcher) succeeded(status string) bool {
 
 func (w *Watcher) tick() Tick {
 	tick := Tick{Time: w.opt.Now(), Elapsed: Duration(w.opt.Now().Sub(w.start)), Cluster: w.cluster,
-		Retried: w.retried, LastError: w.lastErr}
+		Retried: w.calls["errors"], LastError: w.lastErr}
 	for _, t := range w.stacks {
 		s := StackState{Path: t.path, Status: t.status, Active: t.active}
 		for _, id := range t.order {
