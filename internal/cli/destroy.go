@@ -40,7 +40,7 @@ func newDestroyCmd(ios *IO, g *Globals) *cobra.Command {
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.file, "file", "f", "", "spec file whose deployment to destroy, or - for standard input")
+	f.VarP(&fileFlag{p: &o.file}, "file", "f", "spec file whose deployment to destroy, or - for standard input")
 	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be deleted and delete nothing")
 	f.BoolVar(&o.adopt, "adopt", false, "destroy a stack hpctl did not make (needs an explicit confirmation)")

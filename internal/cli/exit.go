@@ -8,6 +8,7 @@ import (
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/render"
+	"github.com/hpctl/hpctl/internal/spec"
 )
 
 // Exit codes, as DESIGN.md §3 gives them.
@@ -120,7 +121,7 @@ func failure(code int, err error) *render.Failure {
 	f := &render.Failure{ExitCode: code}
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Message != "" {
-		f.Message = ee.Message
+		f.Message = spec.Escape(ee.Message)
 		if ee.Err != nil {
 			_, f.Hint = explain(ee.Err)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/plan"
@@ -42,8 +43,29 @@ type loadOptions struct {
 
 // addFileFlag adds -f, which every spec-reading command takes.
 func addFileFlag(cmd *cobra.Command, file *string) {
-	cmd.Flags().StringVarP(file, "file", "f", "cluster.yaml", "spec file, or - for standard input")
+	*file = "cluster.yaml"
+	cmd.Flags().VarP(&fileFlag{p: file}, "file", "f", "spec file, or - for standard input")
 	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
+}
+
+// fileFlag is -f: one spec per command, so a second -f is a mistake (the
+// last one would silently win), and an empty name is no file.
+type fileFlag struct {
+	p   *string
+	set bool
+}
+
+func (f *fileFlag) String() string { return *f.p }
+func (f *fileFlag) Type() string   { return "file" }
+func (f *fileFlag) Set(v string) error {
+	switch {
+	case f.set:
+		return fmt.Errorf("is given twice (%s and %s); a command reads one spec", *f.p, v)
+	case v == "":
+		return errors.New("needs a file name, or - for standard input")
+	}
+	*f.p, f.set = v, true
+	return nil
 }
 
 func readSpec(ios *IO, file string) (string, []byte, error) {
@@ -60,6 +82,9 @@ func readSpec(ios *IO, file string) (string, []byte, error) {
 			return "", nil, usageErr("%v", err)
 		}
 		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return "", nil, usageErr("%s is a directory; give the spec file, such as %s", file, filepath.Join(file, "cluster.yaml"))
+		}
 		r = f
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxSpecBytes+1))
@@ -93,6 +118,14 @@ func loadAndPlan(ctx context.Context, ios *IO, g *Globals, file string, o loadOp
 	region, err := resolveRegion(ios, g, c)
 	if err != nil {
 		l.diags = append(l.diags, c.Diag(spec.Error, "metadata.region", "%v", err))
+		return l, nil
+	}
+	if msg := spec.CheckRegion(region); region != "" && msg != "" {
+		// Nothing region-bound (zones, template URLs) is planned on a
+		// region that does not exist; the spec's own is reported already.
+		if c.Metadata.Region == "" {
+			l.diags = append(l.diags, c.Diag(spec.Error, "metadata.region", "the region from --region or the environment: %s", msg))
+		}
 		return l, nil
 	}
 	for _, f := range o.over {
@@ -165,8 +198,7 @@ func resolveRegion(ios *IO, g *Globals, c *spec.Cluster) (string, error) {
 // validation summarises findings and decisions for `validate` and for a
 // plan that cannot be made.
 func (l *loaded) validation() render.Validation {
-	v := render.Validation{File: l.file, Errors: l.diags.Errors(), Warnings: l.diags.Warnings()}
-	v.Valid = len(v.Errors) == 0
+	v := render.NewValidation(l.file, l.diags)
 	if l.c != nil {
 		v.Orchestrator = string(l.c.Orchestrator)
 	}

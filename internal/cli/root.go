@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpctl/hpctl/internal/render"
+	"github.com/hpctl/hpctl/internal/spec"
 )
 
 // Globals are the flags every command takes; they follow the AWS CLI.
@@ -69,14 +70,24 @@ func Run(ctx context.Context, args []string, ios *IO, version string) int {
 		code = ee.Code
 		if !ee.Reported && ee.Err != nil {
 			message, hint := explain(ee.Err)
-			fmt.Fprintf(ios.ErrOut, "hpctl: %s\n", message)
+			fmt.Fprintf(ios.ErrOut, "hpctl: %s\n", escapeLines(message))
 			if hint != "" && !strings.Contains(message, hint) {
-				fmt.Fprintln(ios.ErrOut, hint)
+				fmt.Fprintln(ios.ErrOut, escapeLines(hint))
 			}
 		}
 	}
 	endJSON(ios, g, code, ee)
 	return code
+}
+
+// escapeLines escapes what input may have put into a message (a file name,
+// a flag's value), keeping the message's own line breaks.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = spec.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // endJSON ends machine-readable output: a streaming command's stream with
@@ -118,6 +129,12 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains([]string{"text", "json"}, g.Output) {
 				return usageErr("--output %q: text or json", g.Output)
+			}
+			switch {
+			case g.Timeout < 0:
+				return usageErr("--timeout %s is negative: give how long to watch, such as 90m, or 0 to watch without a limit", g.Timeout)
+			case g.Poll <= 0:
+				return usageErr("--poll-interval %s: give a positive interval, such as 2s", g.Poll)
 			}
 			return nil
 		},

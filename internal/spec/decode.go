@@ -33,7 +33,7 @@ var versionType = reflect.TypeOf(Version(""))
 func (d *decoder) errorAt(n *yaml.Node, path, format string, args ...any) {
 	d.diags = append(d.diags, Diagnostic{
 		Severity: Error, File: d.c.src.file, Pos: Pos{Line: n.Line, Col: n.Column},
-		Path: path, Message: fmt.Sprintf(format, args...),
+		Path: path, Message: Escape(fmt.Sprintf(format, args...)),
 	})
 	d.bad = append(d.bad, path)
 }
@@ -224,6 +224,7 @@ func describe(n *yaml.Node) string {
 }
 
 func join(path, name string) string {
+	name = Escape(name) // a key is printed as part of its path
 	if path == "" {
 		return name
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Pos is a place in the spec file, 1-based.
@@ -42,7 +44,7 @@ func (d Diagnostic) String() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(d.Message)
-	return b.String()
+	return Escape(b.String())
 }
 
 // Diagnostics is every finding about one spec.
@@ -144,7 +146,7 @@ func (c *Cluster) Pos(path string) Pos {
 
 // Diag builds a finding about path, placed where the spec wrote it.
 func (c *Cluster) Diag(sev Severity, path, format string, args ...any) Diagnostic {
-	return Diagnostic{Severity: sev, File: c.src.file, Pos: c.Pos(path), Path: path, Message: fmt.Sprintf(format, args...)}
+	return Diagnostic{Severity: sev, File: Escape(c.src.file), Pos: c.Pos(path), Path: path, Message: Escape(fmt.Sprintf(format, args...))}
 }
 
 // parentPath drops the last element of a spec path: a.b[2].c → a.b[2] → a.b → a → "".
@@ -166,4 +168,32 @@ func Under(path, p string) bool {
 		return true
 	}
 	return strings.HasPrefix(path, p) && (path[len(p)] == '.' || path[len(p)] == '[')
+}
+
+// Escape makes a text from input safe to print: control characters (a
+// terminal escape sequence could clear the screen or rewrite what the user
+// reads), bidirectional overrides and invalid UTF-8 are written as Go
+// escapes (\x1b, \u202e); everything else is left as it is.
+func Escape(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x80 && unsafeRune(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029'
 }

@@ -81,10 +81,17 @@ func checkBucketName(name string) string {
 		return fmt.Sprintf("%q is not a bucket name: use lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit", name)
 	case strings.Contains(name, ".."):
 		return fmt.Sprintf("%q is not a bucket name: it has two dots in a row", name)
-	case strings.HasPrefix(name, "xn--") || strings.HasPrefix(name, "sthree-"):
-		return fmt.Sprintf("%q is not a bucket name: the prefix is reserved by S3", name)
-	case strings.HasSuffix(name, "-s3alias") || strings.HasSuffix(name, "--ol-s3"):
-		return fmt.Sprintf("%q is not a bucket name: the suffix is reserved by S3", name)
+	}
+	// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(name, p) {
+			return fmt.Sprintf("%q is not a bucket name: the prefix %s is reserved by S3", name, p)
+		}
+	}
+	for _, sfx := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(name, sfx) {
+			return fmt.Sprintf("%q is not a bucket name: the suffix %s is reserved by S3", name, sfx)
+		}
 	}
 	if _, err := netip.ParseAddr(name); err == nil {
 		return fmt.Sprintf("%q is not a bucket name: it looks like an IP address", name)
@@ -104,6 +111,16 @@ func parseVPCCIDR(s string) (netip.Prefix, string) {
 		// The VPC template carves its public /24s from the first two octets
 		// (a.b.0.0/24, a.b.32.0/24, …), so only a /16 holds them all.
 		return p, fmt.Sprintf("%q must be a /16: the VPC template carves its subnets from the first two octets", s)
+	}
+	// Blocks no VPC can use (RFC 6890 special-purpose ranges; a VPC's
+	// CIDR must be one AWS can route inside the VPC).
+	for _, r := range []struct{ block, what string }{
+		{"0.0.0.0/8", "the \"this network\" block"}, {"127.0.0.0/8", "a loopback block"},
+		{"169.254.0.0/16", "the link-local block"}, {"224.0.0.0/4", "a multicast block"}, {"240.0.0.0/4", "a reserved block"},
+	} {
+		if netip.MustParsePrefix(r.block).Overlaps(p) {
+			return p, fmt.Sprintf("%s is %s (in %s), which no VPC can use; choose a /16 in 10.0.0.0/8 such as 10.192.0.0/16", s, r.what, r.block)
+		}
 	}
 	return p, ""
 }

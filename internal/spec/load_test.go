@@ -77,7 +77,7 @@ func TestLoadBadSpecs(t *testing.T) {
 		{"tab indentation", "metadata:\n\tname: x\n", []string{"t.yaml:2:", "invalid YAML"}},
 		{"two documents", baseEKS + "---\nkind: Cluster\n", []string{"t.yaml:14:1: a spec file holds one document"}},
 		{"a list, not a mapping", "- a\n- b\n", []string{"t.yaml:1:1: a spec is a mapping (apiVersion: …, kind: Cluster, …), got a list"}},
-		{"a scalar", "hello\n", []string{"a spec is a mapping", "got the string \"hello\""}},
+		{"a scalar", "hello\n", []string{"a spec is a mapping", "got plain text"}},
 		{"unknown key with a typo", edit(baseEKS, "orchestrator: eks", "orchestrater: eks"),
 			[]string{`t.yaml:6:1: orchestrater: unknown field "orchestrater"; did you mean "orchestrator"?`, "orchestrator: is required"}},
 		{"key at the wrong level", edit(baseEKS, "", "instanceGroups: []\n"),
@@ -148,8 +148,8 @@ func TestLoadBadSpecs(t *testing.T) {
 			[]string{`cluster.instanceGroups[1].name: "workers" is already the name of cluster.instanceGroups[0]`}},
 		{"instance type without ml.", edit(baseEKS, "ml.g5.8xlarge", "g5.8xlarge"), []string{"is not a HyperPod instance type: they start with ml."}},
 		{"missing count", edit(baseEKS, "      count: 2\n", ""), []string{"cluster.instanceGroups[0].count: is required"}},
-		{"negative count", edit(baseEKS, "count: 2", "count: -1"), []string{"count: must be 0 or more"}},
-		{"threads per core", edit(baseEKS, "", "      threadsPerCore: 4\n"), []string{"threadsPerCore: must be 1 (no hyperthreading) or 2"}},
+		{"negative count", edit(baseEKS, "count: 2", "count: -1"), []string{"count: -1 is out of range"}},
+		{"threads per core", edit(baseEKS, "", "      threadsPerCore: 4\n"), []string{"threadsPerCore: is 4; it must be 1 (no hyperthreading) or 2"}},
 		{"no instance groups", edit(baseEKS, baseEKS[strings.Index(baseEKS, "cluster:"):], "cluster: {}\n"), []string{"at least one instance group is required"}},
 		{"groups with create false", edit(baseEKS, "cluster:\n", "cluster:\n  create: false\n"), []string{"cluster.create: is false, so the instance groups would not be used"}},
 		{"Slurm type on EKS", edit(baseEKS, "", "      type: Compute\n"), []string{"cluster.instanceGroups[0].type: applies to slurm only"}},
@@ -159,7 +159,7 @@ func TestLoadBadSpecs(t *testing.T) {
 		{"two Slurm controllers", edit(baseSlurm, "type: Compute", "type: Controller"), []string{"instanceGroups[1].type: a Slurm cluster has exactly one Controller group"}},
 		{"untyped Slurm group", edit(baseSlurm, "type: Compute, ", ""), []string{"cluster.instanceGroups[1].type: is required for Slurm"}},
 		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
-			"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n", []string{`unknown field "a"`}},
+			"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n", []string{"this is not an hpctl spec: none of its keys (a at line 1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, ds := Load("t.yaml", []byte(tc.spec))
@@ -185,12 +185,21 @@ func TestLoadBadSpecs(t *testing.T) {
 
 func TestLoadValid(t *testing.T) {
 	for name, text := range map[string]string{
-		"eks base":                   baseEKS,
-		"slurm base":                 baseSlurm,
-		"version as a YAML number":   edit(baseEKS, "", "kubernetes: {cluster: {version: 1.30}}\n"),
-		"fsx true":                   edit(baseEKS, "", "storage: {fsx: true}\n"),
-		"empty values keep defaults": edit(baseEKS, "", "templates:\nfeatures:\n"),
-		"anchors":                    edit(baseEKS, "  name: ml\n", "  name: &n ml\n  stackName: *n\n"),
+		"eks base":                    baseEKS,
+		"slurm base":                  baseSlurm,
+		"version as a YAML number":    edit(baseEKS, "", "kubernetes: {cluster: {version: 1.30}}\n"),
+		"fsx true":                    edit(baseEKS, "", "storage: {fsx: true}\n"),
+		"empty values keep defaults":  edit(baseEKS, "", "templates:\nfeatures:\n"),
+		"anchors":                     edit(baseEKS, "  name: ml\n", "  name: &n ml\n  stackName: *n\n"),
+		"the most instances":          edit(baseEKS, "count: 2", "count: 6758"),
+		"a stack name that fits -ssm": edit(baseSlurm, "", "ssm: true\n", "{name: sl, ", "{name: sl, stackName: s"+strings.Repeat("x", 123)+", "),
+		"a China region":              edit(baseEKS, "us-west-2", "cn-north-1", "[usw2-az1, usw2-az2]", "[cnn1-az1, cnn1-az2]"),
+		"a GovCloud region":           edit(baseEKS, "us-west-2", "us-gov-west-1", "[usw2-az1, usw2-az2]", "[usgw1-az1, usgw1-az2]"),
+		"FSx sizes and tiers":         edit(baseEKS, "", "storage: {fsx: {capacityGiB: 4800, throughputPerTiB: 125}}\n"),
+		"SCRATCH_1 of 3600 GiB":       edit(baseEKS, "", "storage: {fsx: {capacityGiB: 3600, deploymentType: SCRATCH_1}}\n"),
+		"PERSISTENT_1 tier":           edit(baseEKS, "", "storage: {fsx: {throughputPerTiB: 200, deploymentType: PERSISTENT_1}}\n"),
+		"EBS at the limits":           edit(baseEKS, "", "      ebsVolumeGiB: 16384\n"),
+		"a 10/8 VPC":                  edit(baseEKS, azLine, azLine+"  vpc: {cidr: 10.200.0.0/16}\n"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, ds := Load("t.yaml", []byte(text))

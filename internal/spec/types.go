@@ -172,7 +172,7 @@ func (h HyperPod) Creates() bool { return h.Create == nil || *h.Create }
 type InstanceGroup struct {
 	Name                     string   `yaml:"name" json:"name" jsonschema:"required"`
 	InstanceType             string   `yaml:"instanceType" json:"instanceType" jsonschema:"required"`
-	Count                    *int     `yaml:"count" json:"count" jsonschema:"required,minimum=0"`
+	Count                    *int     `yaml:"count" json:"count" jsonschema:"required,minimum=0,maximum=6758"`
 	ThreadsPerCore           int      `yaml:"threadsPerCore,omitempty" json:"threadsPerCore,omitempty" jsonschema:"enum=1,enum=2"`
 	EBSVolumeGiB             int      `yaml:"ebsVolumeGiB,omitempty" json:"ebsVolumeGiB,omitempty" jsonschema:"minimum=1,maximum=16384"`
 	TargetAvailabilityZoneID string   `yaml:"targetAvailabilityZoneId,omitempty" json:"targetAvailabilityZoneId,omitempty"`
@@ -185,7 +185,7 @@ type InstanceGroup struct {
 type RestrictedGroup struct {
 	Name            string        `yaml:"name" json:"name" jsonschema:"required"`
 	InstanceType    string        `yaml:"instanceType" json:"instanceType" jsonschema:"required"`
-	Count           *int          `yaml:"count" json:"count" jsonschema:"required,minimum=0"`
+	Count           *int          `yaml:"count" json:"count" jsonschema:"required,minimum=0,maximum=6758"`
 	ThreadsPerCore  int           `yaml:"threadsPerCore,omitempty" json:"threadsPerCore,omitempty" jsonschema:"enum=1,enum=2"`
 	EBSVolumeGiB    int           `yaml:"ebsVolumeGiB,omitempty" json:"ebsVolumeGiB,omitempty" jsonschema:"minimum=1,maximum=16384"`
 	FSxLustre       *RestrictedFS `yaml:"fsxLustre,omitempty" json:"fsxLustre,omitempty"`

@@ -116,11 +116,15 @@ func (v *validator) metadata() {
 	case !reHyperPodName.MatchString(m.Name):
 		v.errf("metadata.name", "%q is not a HyperPod cluster name: 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit", m.Name)
 	}
-	if m.Region != "" && !reRegion.MatchString(m.Region) {
-		v.errf("metadata.region", "%q is not an AWS region name (like us-west-2)", m.Region)
+	if msg := CheckRegion(m.Region); m.Region != "" && msg != "" {
+		v.errf("metadata.region", "%s", msg)
 	}
-	if m.StackName != "" && !reStackName.MatchString(m.StackName) {
+	switch {
+	case m.StackName != "" && !reStackName.MatchString(m.StackName):
 		v.errf("metadata.stackName", "%q is not a stack name: up to 128 letters, digits and hyphens, starting with a letter", m.StackName)
+	case v.c.Orchestrator == Slurm && v.c.SSMStack() && len(v.c.StackName()) > 128-len("-ssm"):
+		// The SSM companion is a top-level stack named <stack>-ssm.
+		v.errf("metadata.stackName", "has %d characters; with ssm the companion stack %s-ssm must fit CloudFormation's 128, so at most %d", len(v.c.StackName()), "<stack>", 128-len("-ssm"))
 	}
 	if m.Name != "" && reHyperPodName.MatchString(m.Name) {
 		v.resourcePrefix()
@@ -134,6 +138,22 @@ func (v *validator) metadata() {
 		}
 	}
 	v.tags()
+}
+
+// CheckRegion says what is wrong with a region name, or "": it must be one
+// the AWS SDK's partition data lists (regions_gen.go).
+func CheckRegion(r string) string {
+	if _, ok := knownRegions[r]; ok {
+		return ""
+	}
+	if !reRegion.MatchString(r) {
+		return fmt.Sprintf("%q is not an AWS region name (like us-west-2)", r)
+	}
+	hint := ""
+	if best := closest(r, sortedKeys(knownRegions)); best != "" {
+		hint = fmt.Sprintf("; did you mean %q?", best)
+	}
+	return fmt.Sprintf("%q is not a region AWS has (by the AWS SDK's partition data)%s", r, hint)
 }
 
 // maxShortPrefix keeps hyperpod-tls-<short prefix>-<8> within the 63
@@ -156,6 +176,14 @@ func (v *validator) resourcePrefix() {
 		v.errf(path, "%s%q has two hyphens in a row, which some resource names refuse", how, p)
 	case len(p) > maxPrefix:
 		v.errf(path, "%s%q is %d characters; the bucket <prefix>-bucket allows at most %d; set a shorter metadata.resourcePrefix", how, p, len(p), maxPrefix)
+	default:
+		// The bucket stack names <prefix>-bucket and <prefix>-logs.
+		for _, b := range []string{p + "-bucket", p + "-logs"} {
+			if msg := checkBucketName(b); msg != "" {
+				v.errf(path, "%s%q names the bucket %s, and %s; set another metadata.resourcePrefix", how, p, b, msg)
+				return
+			}
+		}
 	}
 }
 
@@ -171,13 +199,15 @@ func (v *validator) tags() {
 		v.errf("metadata.tags", "has %d tags; at most %d, since hpctl adds its 2 ownership tags to AWS's limit of 50", len(tags), MaxUserTags)
 	}
 	for _, k := range sortedKeys(tags) {
-		path, val := "metadata.tags."+k, tags[k]
+		path, val := "metadata.tags."+Escape(k), tags[k]
 		for _, rp := range reservedTagPrefixes {
 			if strings.HasPrefix(strings.ToLower(k), rp) {
 				v.errf(path, "tag keys starting with %q are reserved", rp)
 			}
 		}
 		switch {
+		case k == "":
+			v.errf(path, "a tag key cannot be empty")
 		case len(k) > 128 || !reTag.MatchString(k):
 			v.errf(path, "%q is not a tag key: up to 128 letters, digits, spaces and _.:/=+-@", k)
 		case len(val) > 256 || !reTag.MatchString(val):
@@ -274,6 +304,10 @@ func (v *validator) vpcCIDR(cidr string, zones int) {
 			return
 		}
 	}
+	if !netip.MustParsePrefix("10.0.0.0/8").Overlaps(p) {
+		v.errf("network.vpc.cidr", "%s is a public block: the private-subnet stack adds secondary blocks from 10.0.0.0/8 and the VPC should be private too; choose a /16 in 10.0.0.0/8", cidr)
+		return
+	}
 	// The private-subnet stack adds one secondary /16 per zone: 10.1-10.5, or
 	// 10.192-10.196 when the primary block is 10.1.0.0/16.
 	base := 1
@@ -367,11 +401,20 @@ func (v *validator) storage() {
 	v.oneOf("storage.fsx.deploymentType", f.DeploymentType, "PERSISTENT_2", "PERSISTENT_1", "SCRATCH_2", "SCRATCH_1")
 	v.oneOf("storage.fsx.compression", f.Compression, "NONE", "LZ4")
 	v.oneOf("storage.fsx.lustreVersion", string(f.LustreVersion), "2.15", "2.12", "2.10")
-	if f.CapacityGiB < 0 {
-		v.errf("storage.fsx.capacityGiB", "must be positive")
+	if f.ID == "" {
+		v.fsxSizes(f)
 	}
-	if f.ThroughputPerTiB < 0 {
-		v.errf("storage.fsx.throughputPerTiB", "must be positive")
+}
+
+// fsxSizes refuses sizes written as 0 or less, which the struct cannot
+// tell from unset; the plan checks the rest (steps, tiers) with the
+// template's defaults standing in for what the spec leaves out.
+func (v *validator) fsxSizes(f *FSx) {
+	if f.CapacityGiB < 0 || f.CapacityGiB == 0 && v.c.Has("storage.fsx.capacityGiB") {
+		v.errf("storage.fsx.capacityGiB", "is %d GiB; FSx for Lustre makes 1200, 2400 or a multiple of 2400 GiB", f.CapacityGiB)
+	}
+	if f.ThroughputPerTiB < 0 || f.ThroughputPerTiB == 0 && v.c.Has("storage.fsx.throughputPerTiB") {
+		v.errf("storage.fsx.throughputPerTiB", "is %d MB/s per TiB; PERSISTENT_2 offers 125, 250, 500 or 1000, PERSISTENT_1 50, 100 or 200", f.ThroughputPerTiB)
 	}
 }
 
@@ -448,6 +491,13 @@ func (v *validator) cluster() {
 	}
 }
 
+// Limits of the SageMaker API (ClusterInstanceGroupSpecification.InstanceCount,
+// ClusterEbsVolumeConfig.VolumeSizeInGB), from its API reference.
+const (
+	maxInstanceCount = 6758
+	maxEBSGiB        = 16384
+)
+
 func (v *validator) groupCommon(p, instanceType string, count *int, threads, ebs int, plan string) {
 	switch {
 	case instanceType == "":
@@ -458,14 +508,15 @@ func (v *validator) groupCommon(p, instanceType string, count *int, threads, ebs
 	switch {
 	case count == nil:
 		v.errf(p+".count", "is required")
-	case *count < 0:
-		v.errf(p+".count", "must be 0 or more")
+	case *count < 0 || *count > maxInstanceCount:
+		v.errf(p+".count", "%d is out of range: SageMaker takes 0 to %d instances per group", *count, maxInstanceCount)
 	}
-	if threads != 0 && threads != 1 && threads != 2 {
-		v.errf(p+".threadsPerCore", "must be 1 (no hyperthreading) or 2")
+	// 0 is "not written" in the struct; a written 0 is a mistake too.
+	if (threads != 1 && threads != 2) && (threads != 0 || v.c.Has(p+".threadsPerCore")) {
+		v.errf(p+".threadsPerCore", "is %d; it must be 1 (no hyperthreading) or 2", threads)
 	}
-	if ebs < 0 || ebs > 16384 {
-		v.errf(p+".ebsVolumeGiB", "must be between 1 and 16384")
+	if ebs < 1 && v.c.Has(p+".ebsVolumeGiB") || ebs > maxEBSGiB {
+		v.errf(p+".ebsVolumeGiB", "is %d GiB; SageMaker takes 1 to %d", ebs, maxEBSGiB)
 	}
 	if plan != "" && !reTrainingPlan.MatchString(plan) {
 		v.errf(p+".trainingPlanArn", "%q is not a SageMaker training plan ARN", plan)
