@@ -99,14 +99,15 @@ type Synced struct {
 	Unchanged     int      `json:"unchanged"`
 }
 
-// EnsureBucket creates the bucket when it does not exist, encrypted, with
-// every public access blocked and tagged as hpctl's; it reports whether it
-// made it. A bucket that exists is used as it is.
+// EnsureBucket creates the bucket when it does not exist, tagged as
+// hpctl's, with every public access blocked and encrypted by default, and
+// reports whether it made it. A bucket that exists is checked for the same
+// protection before hpctl writes to it (see secure).
 func (d *Deployer) EnsureBucket(ctx context.Context, bucket string) (bool, error) {
 	_, err := d.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
 	switch {
 	case err == nil:
-		return false, nil
+		return false, d.secure(ctx, bucket)
 	case cloud.Forbidden(err):
 		return false, fmt.Errorf("bucket %s exists but this identity cannot read it (another account's?)", bucket)
 	case !cloud.BucketMissing(err):
@@ -121,21 +122,115 @@ func (d *Deployer) EnsureBucket(ctx context.Context, bucket string) (bool, error
 	if _, err := d.S3.CreateBucket(ctx, in); err != nil && cloud.Code(err) != "BucketAlreadyOwnedByYou" {
 		return false, fmt.Errorf("create bucket %s: %w", bucket, err)
 	}
-	if _, err := d.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(bucket),
-		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true),
-			BlockPublicPolicy: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}}); err != nil {
-		return true, fmt.Errorf("block public access to %s: %w", bucket, err)
-	}
-	if _, err := d.S3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(bucket),
-		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
-			ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}}); err != nil {
-		return true, fmt.Errorf("encrypt %s: %w", bucket, err)
-	}
+	// The tag comes first: a run killed after it leaves a bucket the next
+	// run knows as its own and protects; one killed before it leaves an
+	// untagged bucket, which secure refuses rather than fills.
 	if _, err := d.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(bucket),
-		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("hpctl:templates"), Value: aws.String("true")}}}}); err != nil {
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String(templatesTag), Value: aws.String("true")}}}}); err != nil {
 		return true, fmt.Errorf("tag %s: %w", bucket, err)
 	}
-	return true, nil
+	return true, d.protect(ctx, bucket, true, true)
+}
+
+// templatesTag marks a template bucket hpctl made.
+const templatesTag = "hpctl:templates"
+
+// secure checks a bucket that exists before hpctl writes to it: every
+// public access blocked and default encryption on. hpctl fixes its own
+// bucket (one it tagged) and refuses another's, whose settings are not its
+// to change. S3 has turned both on for new buckets since 2023
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html,
+// .../access-control-block-public-access.html); older buckets, and a
+// bucket whose creation was cut short elsewhere, may lack them.
+func (d *Deployer) secure(ctx context.Context, bucket string) error {
+	open, err := d.publicAccessOpen(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	plain, err := d.unencrypted(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if !open && !plain {
+		return nil
+	}
+	ours, err := d.tagged(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if ours {
+		return d.protect(ctx, bucket, open, plain)
+	}
+	var problems []string
+	if open {
+		problems = append(problems, "its public access is not blocked (aws s3api put-public-access-block --bucket "+bucket+
+			" --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true)")
+	}
+	if plain {
+		problems = append(problems, "it has no default encryption (aws s3api put-bucket-encryption --bucket "+bucket+
+			` --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}')`)
+	}
+	return &Refusal{Reason: fmt.Sprintf("bucket %s is not protected, and hpctl did not make it, so it writes nothing into it:", bucket),
+		Problems: problems, Hint: "Protect it as shown and run the command again, or name a bucket that does not exist yet and hpctl creates it protected."}
+}
+
+// protect turns on what is missing of a bucket's protection.
+func (d *Deployer) protect(ctx context.Context, bucket string, block, encrypt bool) error {
+	if block {
+		if _, err := d.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(bucket),
+			PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true),
+				BlockPublicPolicy: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}}); err != nil {
+			return fmt.Errorf("block public access to %s: %w", bucket, err)
+		}
+	}
+	if encrypt {
+		if _, err := d.S3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(bucket),
+			ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}}); err != nil {
+			return fmt.Errorf("encrypt %s: %w", bucket, err)
+		}
+	}
+	return nil
+}
+
+func (d *Deployer) publicAccessOpen(ctx context.Context, bucket string) (bool, error) {
+	out, err := d.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
+	switch {
+	case cloud.Code(err) == "NoSuchPublicAccessBlockConfiguration":
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("read the public access block of %s: %w", bucket, err)
+	}
+	c := out.PublicAccessBlockConfiguration
+	return c == nil || !aws.ToBool(c.BlockPublicAcls) || !aws.ToBool(c.BlockPublicPolicy) ||
+		!aws.ToBool(c.IgnorePublicAcls) || !aws.ToBool(c.RestrictPublicBuckets), nil
+}
+
+func (d *Deployer) unencrypted(ctx context.Context, bucket string) (bool, error) {
+	out, err := d.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(bucket)})
+	switch {
+	case cloud.Code(err) == "ServerSideEncryptionConfigurationNotFoundError":
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("read the encryption of %s: %w", bucket, err)
+	}
+	return out.ServerSideEncryptionConfiguration == nil || len(out.ServerSideEncryptionConfiguration.Rules) == 0, nil
+}
+
+func (d *Deployer) tagged(ctx context.Context, bucket string) (bool, error) {
+	out, err := d.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+	switch {
+	case cloud.Code(err) == "NoSuchTagSet":
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read the tags of %s: %w", bucket, err)
+	}
+	for _, t := range out.TagSet {
+		if aws.ToString(t.Key) == templatesTag && aws.ToString(t.Value) == "true" {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // etags lists the objects under prefix with their ETags.

@@ -2,11 +2,14 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/hpctl/hpctl/internal/emulator"
 	"github.com/hpctl/hpctl/internal/plan"
@@ -77,5 +80,47 @@ func TestMirrorCopiesTheHostedLayout(t *testing.T) {
 	}
 	if _, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("mine"), Key: aws.String(extra.Key)}); err == nil {
 		t.Error("mirror copied an object outside the template layout")
+	}
+}
+
+// Before it writes into a bucket that exists, hpctl checks its protection:
+// its own bucket (tagged) is fixed, another's is refused and left as it is.
+func TestAnUnprotectedBucketIsFixedOrRefused(t *testing.T) {
+	d, s3c := onEmulator(t)
+	ctx := context.Background()
+	loc := &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(d.Region)}
+	files := []File{{Key: "templates/a.yaml", Body: []byte("a: 1\n")}}
+	for _, b := range []string{"users", "half-made"} {
+		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b), CreateBucketConfiguration: loc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s3c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("half-made"),
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("hpctl:templates"), Value: aws.String("true")}}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := d.Upload(ctx, "users", files)
+	var r *Refusal
+	if !errors.As(err, &r) || !strings.Contains(err.Error(), "bucket users is not protected, and hpctl did not make it") ||
+		!strings.Contains(err.Error(), "its public access is not blocked") || !strings.Contains(err.Error(), "it has no default encryption") {
+		t.Fatalf("a user's unprotected bucket: %v", err)
+	}
+	if out, _ := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("users")}); len(out.Contents) != 0 {
+		t.Error("the refused bucket was written to")
+	}
+	if _, err := s3c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String("users")}); err == nil {
+		t.Error("the user's bucket settings were changed")
+	}
+
+	if s, err := d.Upload(ctx, "half-made", files); err != nil || len(s.Copied) != 1 {
+		t.Fatalf("hpctl's own half-made bucket: %+v %v", s, err)
+	}
+	pab, err := s3c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String("half-made")})
+	if err != nil || !aws.ToBool(pab.PublicAccessBlockConfiguration.BlockPublicPolicy) {
+		t.Errorf("not blocked: %v", err)
+	}
+	if _, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String("half-made")}); err != nil {
+		t.Errorf("not encrypted: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -916,5 +917,55 @@ func TestProxyDeniesAsAWSDoes(t *testing.T) {
 	}
 	if n := proxy.Counts()["DescribeStacks"]; n != 2 {
 		t.Errorf("a denial was retried: %d DescribeStacks calls", n)
+	}
+}
+
+// The proxy holds a chosen call without an answer: before the emulator
+// sees it, or (After) once the emulator has done it, so that a test can
+// kill a process at that very call.
+func TestProxyStallsTheChosenCall(t *testing.T) {
+	emu := ForTest(t)
+	ctx := context.Background()
+	for _, after := range []bool{false, true} {
+		bucket := fmt.Sprintf("stalled-%v", after)
+		st := &Stall{After: after, Hit: make(chan struct{}),
+			Match: func(r *http.Request) bool { return r.Method == http.MethodPut && r.URL.Path == "/"+bucket }}
+		proxy, err := NewProxy(emu.URL, &Faults{Stall: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := cloud.New(ctx, cloud.Options{Region: Region, Endpoint: proxy.URL,
+			Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		callCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.S3.CreateBucket(callCtx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
+				CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(Region)}})
+			done <- err
+		}()
+		select {
+		case <-st.Hit:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the call was not held")
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("a held call was answered: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		cancel()
+		<-done
+		_ = proxy.Close()
+		direct, err := emu.Clients(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = direct.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+		if exists := err == nil; exists != after {
+			t.Errorf("after=%v: the bucket exists: %v (%v)", after, exists, err)
+		}
 	}
 }

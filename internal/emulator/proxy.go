@@ -47,6 +47,19 @@ type Faults struct {
 	// every time, as AWS does for an identity without the permission or
 	// with an expired session token.
 	Deny []Denial
+	// Stall holds one chosen call without an answer, so that a test can
+	// kill the process that made it at that very call.
+	Stall *Stall
+}
+
+// Stall matches the call to hold: the first request Match accepts is held
+// until its client goes away (before the emulator sees it, or after it has
+// done it when After is set); Hit is closed when that happens.
+type Stall struct {
+	Match func(*http.Request) bool
+	After bool
+	Hit   chan struct{}
+	once  sync.Once
 }
 
 // Denial makes one operation fail for good after its first After calls.
@@ -96,6 +109,14 @@ func NewProxy(target string, faults *Faults) (*Proxy, error) {
 		kind := p.count(op)
 		if code := p.denied(op); code != "" {
 			deny(w, proto, op, code)
+			return
+		}
+		if st := p.stall(r); st != nil {
+			if st.After {
+				proxy.ServeHTTP(discard{header: http.Header{}}, r)
+			}
+			close(st.Hit)
+			<-r.Context().Done()
 			return
 		}
 		if p.faults != nil && p.faults.Latency > 0 {
@@ -181,6 +202,24 @@ func fail(w http.ResponseWriter, proto, op string, throttle bool) {
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `<Error><Code>%s</Code><Message>%s</Message><RequestId>fault</RequestId></Error>`, code, msg)
 	}
+}
+
+// stall returns the Stall this request is to be held by, once.
+func (p *Proxy) stall(r *http.Request) *Stall {
+	if p.faults == nil || p.faults.Stall == nil || p.faults.Stall.Match == nil {
+		return nil
+	}
+	st := p.faults.Stall
+	var hit bool
+	p.mu.Lock()
+	if st.Match(r) {
+		st.once.Do(func() { hit = true })
+	}
+	p.mu.Unlock()
+	if !hit {
+		return nil
+	}
+	return st
 }
 
 // denied is the authorization error a call of op gets ("" for none).
