@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hpctl/hpctl/internal/cloud"
@@ -30,7 +31,17 @@ func deployer(ctx context.Context, ios *IO, g *Globals, region string) (*deploy.
 	if region == "" {
 		region = g.Region
 	}
-	opts := cloud.Options{Profile: g.Profile, Region: region, Endpoint: g.Endpoint}
+	opts := cloud.Options{Profile: g.Profile, Region: region, Endpoint: g.Endpoint, MaxBackoff: g.MaxBackoff}
+	// AWS_MAX_ATTEMPTS is the SDKs' own setting (the AWS SDKs and Tools
+	// reference, "Retry behavior"); hpctl's retryer replaces the SDK's, so
+	// it reads the setting itself.
+	if v := ios.Getenv("AWS_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, usageErr("AWS_MAX_ATTEMPTS=%s: give a whole number of attempts, 1 or more", v)
+		}
+		opts.MaxAttempts = n
+	}
 	if g.Verbose {
 		opts.Log = ios.ErrOut
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -119,6 +120,11 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 	}
 	prog := progress(ios, g)
 	res, err := d.Destroy(ctx, t, opt, prog.Show)
+	var lost *watch.ReadError
+	var refused *deploy.Refusal
+	if err != nil && ctx.Err() == nil && !errors.As(err, &lost) && !errors.As(err, &refused) {
+		return stopped(ios, g, prog, d, res, err)
+	}
 	if err != nil {
 		return outcome(ctx, ios, g, prog, d, t.StackName, watch.Summary{Stack: t.StackName, Status: res.Status}, err,
 			fmt.Sprintf("Or run the destroy again (hpctl destroy %s --region %s): it goes on from where it stopped.", t.StackName, d.Region))
@@ -127,6 +133,27 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 		return inSummary(ExitCleanup, fmt.Sprintf("the destroy of %s stopped: %s", t.StackName, res.Status))
 	}
 	return nil
+}
+
+// stopped ends a destroy that an AWS call stopped half-way (its attempts
+// used up, or denied): exit 4, the call and what AWS said, and the command
+// that goes on from where it stopped. What went is said in the summary.
+func stopped(ios *IO, g *Globals, prog render.Progress, d *deploy.Deployer, res deploy.Destroyed, err error) error {
+	what, hint := explain(err)
+	res.Status = "stopped"
+	res.Retry = fmt.Sprintf("hpctl destroy %s --region %s", res.Stack, d.Region)
+	if g.JSON() {
+		prog.Show(res)
+	}
+	fmt.Fprintf(ios.ErrOut, "\nhpctl: the destroy of %s stopped: %s\n", res.Stack, what)
+	if hint != "" && !strings.Contains(what, hint) {
+		fmt.Fprintln(ios.ErrOut, hint)
+	}
+	if len(res.Deleted) > 0 {
+		fmt.Fprintf(ios.ErrOut, "Deleted so far: %s.\n", strings.Join(res.Deleted, ", "))
+	}
+	fmt.Fprintf(ios.ErrOut, "Retry: %s (it goes on from where it stopped)\n", res.Retry)
+	return reported(ExitCleanup, fmt.Sprintf("the destroy of %s stopped: %s. Retry: %s", res.Stack, what, res.Retry), err)
 }
 
 // findTarget finds the deployment. A NAME resolves only to hpctl's own

@@ -95,14 +95,22 @@ func TestADeniedReadEndsTheJSONStreamWithTheErrorRecord(t *testing.T) {
 // returns the last.
 func ndjson(t *testing.T, out string) map[string]any {
 	t.Helper()
-	var last map[string]any
+	all := records(t, out)
+	return all[len(all)-1]
+}
+
+// records parses every line of an NDJSON stream; each must be a record.
+func records(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var all []map[string]any
 	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-		last = nil
-		if err := json.Unmarshal([]byte(line), &last); err != nil || last["type"] == nil {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil || r["type"] == nil {
 			t.Fatalf("not an NDJSON record: %q (%v)\n%s", line, err, out)
 		}
+		all = append(all, r)
 	}
-	return last
+	return all
 }
 
 // Without any credential, hpctl says so in one line, as the AWS CLI does,

@@ -31,6 +31,9 @@ type Globals struct {
 	Offline bool
 	// Poll is the interval between polls of AWS (hidden; tests and the demo shorten it).
 	Poll time.Duration
+	// MaxBackoff bounds the SDK's wait between attempts (hidden; the fault
+	// tests shorten it).
+	MaxBackoff time.Duration
 	// lines is the NDJSON stream of a streaming command with --output json.
 	lines *render.JSONLines
 }
@@ -157,6 +160,8 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 	pf.BoolVar(&g.Offline, "offline", false, "plan from cached templates or hpctl's embedded copy; read nothing over the network (also: HPCTL_OFFLINE)")
 	pf.DurationVar(&g.Poll, "poll-interval", 2*time.Second, "interval between polls of AWS")
 	_ = pf.MarkHidden("poll-interval")
+	pf.DurationVar(&g.MaxBackoff, "max-backoff", 20*time.Second, "longest wait between attempts of an AWS call")
+	_ = pf.MarkHidden("max-backoff")
 
 	root.AddCommand(
 		newInitCmd(ios, g),

@@ -34,6 +34,8 @@ type Options struct {
 	// MaxAttempts bounds each call's attempts, retries included (default 8:
 	// throttling during a long deployment must not end it).
 	MaxAttempts int
+	// MaxBackoff bounds the wait between attempts (default 20 s).
+	MaxBackoff time.Duration
 	// Credentials replace the default chain (tests).
 	Credentials aws.CredentialsProvider
 	// Anonymous calls unsigned, with no credentials at all: for public
@@ -58,15 +60,18 @@ var ErrNoRegion = errors.New("no AWS region: pass --region, set AWS_REGION, or s
 
 // New loads the SDK configuration and builds the clients.
 func New(ctx context.Context, opts Options) (*Clients, error) {
-	attempts := opts.MaxAttempts
+	attempts, backoff := opts.MaxAttempts, opts.MaxBackoff
 	if attempts == 0 {
 		attempts = 8
+	}
+	if backoff == 0 {
+		backoff = 20 * time.Second
 	}
 	load := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = attempts
-				o.MaxBackoff = 20 * time.Second
+				o.MaxBackoff = backoff
 				// The default retry quota (a token bucket shared by the
 				// client) runs dry under sustained throttling and then
 				// fails calls outright; a watch that lasts hours must ride

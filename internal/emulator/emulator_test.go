@@ -890,6 +890,7 @@ func TestProxyDeniesAsAWSDoes(t *testing.T) {
 		{Op: "DescribeStacks", Code: "AccessDenied", After: 1},
 		{Op: "DescribeCluster", Code: "ExpiredToken"},
 		{Op: "S3 GET", Code: "AccessDenied"},
+		{Op: "ListStacks", Code: Outage},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -917,6 +918,12 @@ func TestProxyDeniesAsAWSDoes(t *testing.T) {
 	}
 	if n := proxy.Counts()["DescribeStacks"]; n != 2 {
 		t.Errorf("a denial was retried: %d DescribeStacks calls", n)
+	}
+	// An outage is a 500 every time: the SDK retries it until its
+	// attempts run out.
+	_, err = c.CloudFormation.ListStacks(ctx, &cloudformation.ListStacksInput{})
+	if cloud.Classify(err) != cloud.Transient || proxy.Counts()["ListStacks"] < 2 {
+		t.Errorf("outage: %v after %d calls", err, proxy.Counts()["ListStacks"])
 	}
 }
 

@@ -65,9 +65,13 @@ type Stall struct {
 // Denial makes one operation fail for good after its first After calls.
 type Denial struct {
 	Op    string // as Counts names it: DescribeStackEvents, "S3 PUT"
-	Code  string // AccessDenied or ExpiredToken
+	Code  string // AccessDenied, ExpiredToken, or Outage (a 500 every time)
 	After int
 }
+
+// Outage, as a Denial's Code, answers every call of the operation with
+// the service's 500, so that a call runs out of its attempts for sure.
+const Outage = "outage"
 
 // Fault kinds.
 const (
@@ -107,7 +111,12 @@ func NewProxy(target string, faults *Faults) (*Proxy, error) {
 		}
 		op, proto := operation(r)
 		kind := p.count(op)
-		if code := p.denied(op); code != "" {
+		switch code := p.denied(op); code {
+		case "":
+		case Outage:
+			fail(w, proto, op, false)
+			return
+		default:
 			deny(w, proto, op, code)
 			return
 		}
