@@ -72,9 +72,23 @@ func (e *e2e) hpctl(args ...string) (code int, stdout, stderr string) {
 // env names one).
 func (e *e2e) hpctlEnv(env map[string]string, args ...string) (code int, stdout, stderr string) {
 	e.t.Helper()
+	return e.run(env, nil, args)
+}
+
+// hpctlTTY runs the CLI as on a terminal, the user typing input.
+func (e *e2e) hpctlTTY(input string, args ...string) (code int, stdout, stderr string) {
+	e.t.Helper()
+	return e.run(nil, &input, args)
+}
+
+func (e *e2e) run(env map[string]string, typed *string, args []string) (code int, stdout, stderr string) {
 	all := map[string]string{"AWS_REGION": emulator.Region, "HPCTL_CACHE_DIR": e.t.TempDir()}
 	maps.Copy(all, env)
-	ios, _, out, errOut := TestIO(all)
+	ios, in, out, errOut := TestIO(all)
+	if typed != nil {
+		ios.InTTY = true
+		in.WriteString(*typed)
+	}
 	code = Run(e.ctx, append(args, "--poll-interval", "50ms"), ios, "test")
 	return code, out.String(), errOut.String()
 }

@@ -82,6 +82,10 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 	if err != nil {
 		return &deploy.Unchanged{Err: err}
 	}
+	if t.Gone() && len(args) == 1 {
+		// A suggestion only: a failed read of it does not fail the command.
+		t.Near, _ = d.Near(ctx, name)
+	}
 	if g.JSON() {
 		stream(ios, g).Record("destroyPlan", t)
 	} else if err := render.DestroyPlanText(ios.Out, t); err != nil {
@@ -109,7 +113,7 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 			return err
 		}
 	}
-	ok, err := confirm(ctx, ios, g, "Destroy "+t.StackName)
+	ok, err := confirmDestroy(ctx, ios, g, d, t)
 	if err != nil {
 		return err
 	}
@@ -133,6 +137,32 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 		return inSummary(ExitCleanup, fmt.Sprintf("the destroy of %s stopped: %s", t.StackName, res.Status))
 	}
 	return nil
+}
+
+// confirmDestroy asks before a destroy. On a terminal, a deployment that
+// holds data (an FSx file system, buckets with objects) is destroyed only
+// once its cluster's name is typed: a stray `y` must not delete it. --yes
+// asks nothing, for CI.
+func confirmDestroy(ctx context.Context, ios *IO, g *Globals, d *deploy.Deployer, t *deploy.Target) (bool, error) {
+	if g.Yes || !ios.InTTY {
+		return confirm(ctx, ios, g, "Destroy "+t.StackName)
+	}
+	data, err := d.Data(ctx, t)
+	if err != nil {
+		return false, &deploy.Unchanged{Err: err}
+	}
+	if len(data) == 0 {
+		return confirm(ctx, ios, g, "Destroy "+t.StackName)
+	}
+	name := t.Cluster
+	if name == "" {
+		name = t.StackName
+	}
+	fmt.Fprintf(ios.ErrOut, "This deletes data that cannot be brought back:\n  - %s\n", strings.Join(data, "\n  - "))
+	if err := confirmTyped(ctx, ios, g, "Type the cluster's name to destroy "+t.StackName, name); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // stopped ends a destroy that an AWS call stopped half-way (its attempts

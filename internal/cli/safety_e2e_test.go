@@ -176,3 +176,32 @@ func TestTwoDeploysAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// On a terminal, a destroy of a deployment that holds data (FSx, buckets
+// with objects) goes ahead only once the cluster's name is typed; a name
+// that finds nothing suggests the nearest of hpctl's deployments.
+func TestDestroyOfDataAsksForTheClusterName(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
+	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := e.hpctl("destroy", "ml-clustre", "--yes")
+	if code != 0 || !strings.Contains(out, "Nothing to destroy: no stack ml-clustre (nor hpctl-ml-clustre) in "+emulator.Region+".\n"+
+		"Did you mean ml-cluster? It is the nearest name of hpctl's deployments there: hpctl destroy ml-cluster --region "+emulator.Region+"\n") {
+		t.Errorf("a near name: exit %d\n%s%s", code, out, errOut)
+	}
+
+	code, _, errOut = e.hpctlTTY("y\n", "destroy", "ml-cluster")
+	if code != ExitUsage || !strings.Contains(errOut, "This deletes data that cannot be brought back:\n  - FSx file system ") ||
+		!strings.Contains(errOut, "  - the objects of bucket sagemaker-ml-cluster-bucket\n") ||
+		!strings.Contains(errOut, `hpctl: "y" is not "ml-cluster"; nothing deleted`) {
+		t.Fatalf("a y for data: exit %d\n%s", code, errOut)
+	}
+	if e.status("hpctl-ml-cluster") != "CREATE_COMPLETE" {
+		t.Fatal("the deployment was touched")
+	}
+	code, out, errOut = e.hpctlTTY("ml-cluster\n", "destroy", "ml-cluster")
+	if code != 0 || !strings.Contains(out, "✓ destroyed hpctl-ml-cluster") {
+		t.Fatalf("the name typed: exit %d\n%s%s", code, out, errOut)
+	}
+}

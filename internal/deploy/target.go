@@ -10,11 +10,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/spec"
 	"github.com/hpctl/hpctl/internal/template"
 	"github.com/hpctl/hpctl/internal/watch"
 )
@@ -25,7 +27,10 @@ type Target struct {
 	StackName string `json:"stack"`
 	StackID   string `json:"stackId,omitempty"`
 	// Also are the other names looked for (hpctl-NAME) when nothing was found.
-	Also         []string       `json:"also,omitempty"`
+	Also []string `json:"also,omitempty"`
+	// Near is the cluster of hpctl's deployments nearest the name, when
+	// nothing was found.
+	Near         string         `json:"near,omitempty"`
 	Status       string         `json:"status,omitempty"`
 	Orchestrator string         `json:"orchestrator,omitempty"`
 	Region       string         `json:"region"`
@@ -463,4 +468,48 @@ func knownLeftovers(t *Target, st *cftypes.Stack, params map[string]string) []Le
 			Remove: "aws logs describe-log-groups --log-group-name-prefix " + prefix + "; aws logs delete-log-group --log-group-name NAME"})
 	}
 	return out
+}
+
+// Data lists what the destroy would delete that holds data: the FSx file
+// systems of the stack tree, and the buckets it empties that hold objects.
+// A destroy of such a deployment asks for the cluster's name typed.
+func (d *Deployer) Data(ctx context.Context, t *Target) ([]string, error) {
+	var out []string
+	for _, r := range t.resources {
+		if r.typ == "AWS::FSx::FileSystem" && r.physicalID != "" && !strings.HasPrefix(r.status, "DELETE_COMPLETE") {
+			out = append(out, "FSx file system "+r.physicalID+" ("+r.path+")")
+		}
+	}
+	for _, b := range t.Buckets {
+		page, err := d.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b), MaxKeys: aws.Int32(1)})
+		switch {
+		case cloud.BucketMissing(err):
+		case err != nil:
+			return nil, fmt.Errorf("look into bucket %s: %w", b, err)
+		case len(page.Versions) > 0 || len(page.DeleteMarkers) > 0:
+			out = append(out, "the objects of bucket "+b)
+		}
+	}
+	return out, nil
+}
+
+// Near returns the cluster names of hpctl's deployments in the region (by
+// their ownership tag) closest to name, for a destroy that found nothing.
+func (d *Deployer) Near(ctx context.Context, name string) (string, error) {
+	var clusters []string
+	p := cloudformation.NewDescribeStacksPaginator(d.CFN, &cloudformation.DescribeStacksInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, st := range page.Stacks {
+			for _, tag := range st.Tags {
+				if aws.ToString(tag.Key) == plan.TagCluster && st.StackStatus != cftypes.StackStatusDeleteComplete {
+					clusters = append(clusters, aws.ToString(tag.Value))
+				}
+			}
+		}
+	}
+	return spec.Closest(strings.TrimPrefix(name, "hpctl-"), clusters), nil
 }

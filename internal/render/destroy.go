@@ -19,6 +19,9 @@ func DestroyPlanText(w io.Writer, t *deploy.Target) error {
 			names += " (nor " + a + ")"
 		}
 		fmt.Fprintf(&b, "Nothing to destroy: no stack %s in %s.\n", names, t.Region)
+		if t.Near != "" {
+			fmt.Fprintf(&b, "Did you mean %s? It is the nearest name of hpctl's deployments there: hpctl destroy %s --region %s\n", t.Near, t.Near, t.Region)
+		}
 		_, err := w.Write(b.Bytes())
 		return err
 	}

@@ -262,7 +262,7 @@ func suggestField(name, path string, fields map[string]int) string {
 		names = append(names, f)
 	}
 	sort.Strings(names)
-	if best := closest(name, names); best != "" {
+	if best := Closest(name, names); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	for _, p := range specPaths() {

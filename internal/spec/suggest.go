@@ -2,9 +2,9 @@ package spec
 
 import "strings"
 
-// closest returns the candidate nearest to word by edit distance, ignoring
+// Closest returns the candidate nearest to word by edit distance, ignoring
 // case, when it is near enough to be a likely typo; otherwise "".
-func closest(word string, candidates []string) string {
+func Closest(word string, candidates []string) string {
 	best, bestDist := "", len(word)/3+2
 	lw := strings.ToLower(word)
 	for _, c := range candidates {

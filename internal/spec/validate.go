@@ -46,7 +46,7 @@ func (v *validator) oneOf(path, got string, allowed ...string) {
 		return
 	}
 	hint := ""
-	if best := closest(got, allowed); best != "" {
+	if best := Closest(got, allowed); best != "" {
 		hint = fmt.Sprintf("; did you mean %q?", best)
 	}
 	v.errf(path, "%q is not one of %s%s", got, strings.Join(allowed, ", "), hint)
@@ -150,7 +150,7 @@ func CheckRegion(r string) string {
 		return fmt.Sprintf("%q is not an AWS region name (like us-west-2)", r)
 	}
 	hint := ""
-	if best := closest(r, sortedKeys(knownRegions)); best != "" {
+	if best := Closest(r, sortedKeys(knownRegions)); best != "" {
 		hint = fmt.Sprintf("; did you mean %q?", best)
 	}
 	return fmt.Sprintf("%q is not a region AWS has (by the AWS SDK's partition data)%s", r, hint)
