@@ -90,20 +90,21 @@ func stream(ios *IO, g *Globals) *render.JSONLines {
 func outcome(ctx context.Context, ios *IO, g *Globals, prog render.Progress, d *deploy.Deployer, stack string, sum watch.Summary, err error, also ...string) error {
 	var failed *deploy.Failed
 	var lost *watch.ReadError
+	var busy *deploy.Busy
 	code := exitCode(ctx, err)
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &failed):
 		return inSummary(ExitFailed, failed.Error())
-	case ctx.Err() == nil && !errors.As(err, &lost):
+	case ctx.Err() == nil && !errors.As(err, &lost) && !errors.As(err, &busy):
 		return err // it ended before anything ran: main says why
 	}
 	what, hint := "stopped watching", ""
-	switch code {
-	case ExitTimeout:
+	switch {
+	case ctx.Err() != nil && code == ExitTimeout:
 		what = fmt.Sprintf("timed out after %s", g.Timeout)
-	case ExitInterrupted:
+	case code == ExitInterrupted:
 	default:
 		what, hint = explain(err)
 	}

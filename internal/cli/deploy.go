@@ -16,6 +16,7 @@ type deployOptions struct {
 	file            string
 	dryRun          bool
 	replaceFailed   bool
+	noWait          bool
 	adopt           bool
 	templatesBucket string
 	standIns        bool
@@ -42,6 +43,7 @@ func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and call nothing")
 	f.BoolVar(&o.replaceFailed, "replace-failed", false, "delete a stack of hpctl's that failed to create, then deploy again")
+	f.BoolVar(&o.noWait, "no-wait", false, "when another operation holds the stack, say what runs and exit 3 instead of following it")
 	f.BoolVar(&o.adopt, "adopt", false, "update a stack hpctl did not make (adds its ownership tags)")
 	f.StringVar(&o.templatesBucket, "templates-bucket", "", "read the templates from this bucket (overrides templates.bucket)")
 	f.BoolVar(&o.standIns, "stand-ins", false, "fill the template bucket with hpctl's emulator stand-ins first (local demo and tests)")
@@ -80,7 +82,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 		return err
 	}
 	prog := progress(ios, g)
-	req := deploy.Request{Plan: p, Files: files, ReplaceFailed: o.replaceFailed, Adopt: o.adopt,
+	req := deploy.Request{Plan: p, Files: files, ReplaceFailed: o.replaceFailed, Adopt: o.adopt, NoWait: o.noWait,
 		Description: fmt.Sprintf("hpctl %s deploy of %s", version, p.Cluster)}
 	if !g.JSON() {
 		core, created := 0, 0

@@ -72,7 +72,8 @@ func inSummary(code int, message string) error {
 //  1. the command's context ended: --timeout 3, an interrupt 130. A call cut
 //     short by either fails, whatever it was doing, and that failure is not
 //     the cause;
-//  2. a code the command chose (an ExitError);
+//  2. a code the command chose (an ExitError); a deploy told not to wait
+//     for another operation on its stack: 3, still in progress;
 //  3. a refusal (nothing was changed): 2;
 //  4. an operation CloudFormation ran that did not succeed: 1;
 //  5. no credentials at all 2; a fatal AWS error before anything changed
@@ -84,6 +85,7 @@ func exitCode(ctx context.Context, err error) int {
 	var failed *deploy.Failed
 	var unchanged *deploy.Unchanged
 	var creds *cloud.CredentialsError
+	var busy *deploy.Busy
 	switch {
 	case err == nil:
 		return ExitOK
@@ -93,6 +95,8 @@ func exitCode(ctx context.Context, err error) int {
 		return ExitInterrupted
 	case errors.As(err, &ee):
 		return ee.Code
+	case errors.As(err, &busy):
+		return ExitTimeout
 	case errors.As(err, &refused):
 		return ExitUsage
 	case errors.As(err, &failed):

@@ -108,6 +108,19 @@ type Request struct {
 	Adopt bool
 	// Description goes on the change set.
 	Description string
+	// NoWait ends the deploy with Busy, instead of following it, when
+	// another operation (or another deploy's change set) holds the stack.
+	NoWait bool
+}
+
+// Busy is a deploy that found the stack held by another operation and,
+// told not to wait, followed nothing; that operation goes on.
+type Busy struct {
+	Stack, What string
+}
+
+func (b *Busy) Error() string {
+	return fmt.Sprintf("%s; --no-wait: not following it", b.What)
 }
 
 // Prepared is a deploy worked out and not yet executed.
@@ -279,6 +292,9 @@ func (d *Deployer) check(ctx context.Context, req Request, prep *Prepared, emit 
 	if err != nil {
 		return nil, err
 	}
+	if young(st, d.now()) && req.NoWait {
+		return nil, &Busy{Stack: p.StackName, What: fmt.Sprintf("stack %s is REVIEW_IN_PROGRESS: another deploy is creating its change set", p.StackName)}
+	}
 	if st, err = d.awaitChangeSet(ctx, st, emit); err != nil {
 		return nil, err
 	}
@@ -286,6 +302,9 @@ func (d *Deployer) check(ctx context.Context, req Request, prep *Prepared, emit 
 	prep.Situation, prep.Stack = situation, st
 	switch situation {
 	case InProgress:
+		if req.NoWait {
+			return nil, &Busy{Stack: p.StackName, What: why}
+		}
 		d.step(emit, "%s: attaching to it", why)
 		return nil, nil
 	case Stuck:
@@ -335,11 +354,8 @@ const reviewGrace = 5 * time.Minute
 // it is dead, and --replace-failed may take it).
 func (d *Deployer) awaitChangeSet(ctx context.Context, st *cftypes.Stack, emit func(watch.Update)) (*cftypes.Stack, error) {
 	said := false
-	for st != nil && st.StackStatus == cftypes.StackStatusReviewInProgress {
+	for young(st, d.now()) {
 		age := d.now().Sub(aws.ToTime(st.CreationTime))
-		if st.CreationTime == nil || age >= reviewGrace {
-			return st, nil
-		}
 		if !said {
 			d.step(emit, "stack %s is REVIEW_IN_PROGRESS, made %s ago: another deploy is creating its change set; waiting for it to start (up to %s)",
 				aws.ToString(st.StackName), age.Round(time.Second), reviewGrace-age.Round(time.Second))
@@ -359,6 +375,12 @@ func (d *Deployer) awaitChangeSet(ctx context.Context, st *cftypes.Stack, emit f
 		st = next
 	}
 	return st, nil
+}
+
+// young reports a REVIEW_IN_PROGRESS stack made within reviewGrace.
+func young(st *cftypes.Stack, now time.Time) bool {
+	return st != nil && st.StackStatus == cftypes.StackStatusReviewInProgress && st.CreationTime != nil &&
+		now.Sub(aws.ToTime(st.CreationTime)) < reviewGrace
 }
 
 // orNil is the prepared deploy, or nil with err.
