@@ -83,6 +83,14 @@ func stream(ios *IO, g *Globals) *render.JSONLines {
 	return g.lines
 }
 
+// streaming starts a streaming command's NDJSON from its first line: a bad
+// spec or a refusal is then a record of the stream, not a document of its own.
+func streaming(ios *IO, g *Globals) {
+	if g.JSON() {
+		stream(ios, g)
+	}
+}
+
 // outcome maps how a watched operation ended to what the user reads and
 // the exit code; the summary (with the root cause) has already been shown.
 // A watch that ended before the operation did (an interrupt, --timeout, a

@@ -51,6 +51,7 @@ func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
 }
 
 func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch spec.Orchestrator, version string) error {
+	streaming(ios, g)
 	var over []func(*spec.Cluster)
 	if o.templatesBucket != "" {
 		over = append(over, func(c *spec.Cluster) { c.Templates.Bucket = o.templatesBucket })

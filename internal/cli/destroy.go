@@ -52,6 +52,7 @@ func newDestroyCmd(ios *IO, g *Globals) *cobra.Command {
 }
 
 func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args []string) error {
+	streaming(ios, g)
 	var name, cluster, region string
 	switch {
 	case len(args) == 1 && o.file != "":

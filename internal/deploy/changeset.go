@@ -20,7 +20,7 @@ type ChangeSet struct {
 	Name    string `json:"name"`
 	StackID string `json:"stackId"`
 	// Type is CREATE or UPDATE.
-	Type string `json:"type"`
+	Type string `json:"changeSetType"`
 	// Empty is set when CloudFormation found nothing to change.
 	Empty   bool          `json:"empty"`
 	Reason  string        `json:"reason,omitempty"`
