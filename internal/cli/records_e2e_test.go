@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+
 	"github.com/hpctl/hpctl/internal/emulator"
 )
 
@@ -15,7 +18,7 @@ import (
 // golden file of its shape (each member and its JSON type, the union over
 // every record of that kind the commands wrote), taken from real commands
 // on the emulator: a deploy, an update, a bad spec, a denied read, a
-// destroy, and one stopped half-way. `go test ./internal/cli -run Golden
+// destroy, one stopped half-way, and a refusal. `go test ./internal/cli -run Golden
 // -update` rewrites them.
 func TestRecordsGolden(t *testing.T) {
 	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
@@ -54,10 +57,14 @@ func TestRecordsGolden(t *testing.T) {
 	}
 	t.Setenv("AWS_ENDPOINT_URL", e.emu.URL)
 	collect("destroy", 0, "destroy", "ml-cluster", "--yes")
+	if _, err := e.c.CloudFormation.CreateStack(e.ctx, &cloudformation.CreateStackInput{StackName: aws.String("theirs"), TemplateBody: aws.String(userStack)}); err != nil {
+		t.Fatal(err)
+	}
+	collect("refused", ExitUsage, "destroy", "theirs", "--yes")
 
 	for _, want := range []string{"step", "event", "progress", "cluster", "changeSet", "validation", "destroyPlan",
 		"summary-deploy", "summary-update", "summary-denied", "summary-destroy", "summary-stopped",
-		"error-spec", "error-denied", "error-stopped"} {
+		"error-spec", "error-denied", "error-stopped", "error-refused"} {
 		if kinds[want] == nil {
 			t.Errorf("no %s record was written", want)
 		}
