@@ -235,3 +235,27 @@ func TestNoWaitExits3WhileAnotherDeployRuns(t *testing.T) {
 		t.Error("the stack was replaced")
 	}
 }
+
+// Answering no to an update or a destroy changes nothing and exits 2, so
+// that `hpctl destroy x && echo gone` does not say gone.
+func TestNoToAnUpdateOrADestroyExits2(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
+	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	scaled := specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3")
+	code, out, errOut := e.hpctlTTY("n\n", "deploy", "eks", "-f", scaled, "--templates-bucket", standIns)
+	if code != ExitUsage || !strings.Contains(out, "Change set ") || !strings.HasSuffix(errOut, "Apply this change set to hpctl-ml-cluster? [y/N] Cancelled; nothing changed.\n") ||
+		e.status("hpctl-ml-cluster") != "CREATE_COMPLETE" {
+		t.Errorf("no to an update: exit %d, stack %s\n%s%s", code, e.status("hpctl-ml-cluster"), out, errOut)
+	}
+
+	if _, err := e.c.CloudFormation.CreateChangeSet(e.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("hpctl-empty"),
+		ChangeSetName: aws.String("hpctl-1"), ChangeSetType: cftypes.ChangeSetTypeCreate, TemplateBody: aws.String(userStack)}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = e.hpctlTTY("n\n", "destroy", "hpctl-empty")
+	if code != ExitUsage || !strings.HasSuffix(errOut, "Destroy hpctl-empty? [y/N] Cancelled; nothing deleted.\n") || e.status("hpctl-empty") != "REVIEW_IN_PROGRESS" {
+		t.Errorf("no to a destroy: exit %d, stack %s\n%s", code, e.status("hpctl-empty"), errOut)
+	}
+}
