@@ -27,8 +27,9 @@ bench: ## benchmarks: plan resolution; one EKS deployment by hpctl, rain and the
 	$(GO) test -run '^$$' -bench WatchedEKSQuickstart -benchtime 1x -v ./internal/cli/
 	$(GO) run ./bench -out bench/results.md
 
-golden: ## rewrite the golden files from the current output
+golden: ## rewrite the golden files from the current output, and the region list from the SDK's partition data
 	$(GO) test ./internal/cli/ -run Golden -update
+	$(GO) test ./internal/spec/ -run TestRegionsAreTheSDKs -update-regions
 
 fuzz: ## fuzz the spec loader for a minute; what it finds joins the committed corpus
 	$(GO) test ./internal/spec/ -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 5s
