@@ -115,9 +115,7 @@ type Request struct {
 
 // Busy is a deploy that found the stack held by another operation and,
 // told not to wait, followed nothing; that operation goes on.
-type Busy struct {
-	Stack, What string
-}
+type Busy struct{ What string }
 
 func (b *Busy) Error() string {
 	return fmt.Sprintf("%s; --no-wait: not following it", b.What)
@@ -293,7 +291,7 @@ func (d *Deployer) check(ctx context.Context, req Request, prep *Prepared, emit 
 		return nil, err
 	}
 	if young(st, d.now()) && req.NoWait {
-		return nil, &Busy{Stack: p.StackName, What: fmt.Sprintf("stack %s is REVIEW_IN_PROGRESS: another deploy is creating its change set", p.StackName)}
+		return nil, &Busy{What: fmt.Sprintf("stack %s is REVIEW_IN_PROGRESS: another deploy is creating its change set", p.StackName)}
 	}
 	if st, err = d.awaitChangeSet(ctx, st, emit); err != nil {
 		return nil, err
@@ -303,7 +301,7 @@ func (d *Deployer) check(ctx context.Context, req Request, prep *Prepared, emit 
 	switch situation {
 	case InProgress:
 		if req.NoWait {
-			return nil, &Busy{Stack: p.StackName, What: why}
+			return nil, &Busy{What: why}
 		}
 		d.step(emit, "%s: attaching to it", why)
 		return nil, nil

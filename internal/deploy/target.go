@@ -493,8 +493,9 @@ func (d *Deployer) Data(ctx context.Context, t *Target) ([]string, error) {
 	return out, nil
 }
 
-// Near returns the cluster names of hpctl's deployments in the region (by
-// their ownership tag) closest to name, for a destroy that found nothing.
+// Near returns the cluster of hpctl's deployments in the region (by their
+// ownership tag) whose name is nearest name, or "", for a destroy that
+// found nothing.
 func (d *Deployer) Near(ctx context.Context, name string) (string, error) {
 	var clusters []string
 	p := cloudformation.NewDescribeStacksPaginator(d.CFN, &cloudformation.DescribeStacksInput{})

@@ -101,6 +101,9 @@ func shape(n *yaml.Node) string {
 // notASpec reports a mapping none of whose keys a spec has: another kind of
 // file. It names at most five keys and never a value.
 func notASpec(root *yaml.Node) (Pos, string, bool) {
+	if len(root.Content) == 0 {
+		return Pos{}, "", false
+	}
 	known := fieldsOf(reflect.TypeOf(Cluster{}))
 	var keys []string
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -114,9 +117,6 @@ func notASpec(root *yaml.Node) (Pos, string, bool) {
 	}
 	if n := len(root.Content) / 2; n > len(keys) {
 		keys = append(keys, fmt.Sprintf("%d more", n-len(keys)))
-	}
-	if len(root.Content) == 0 {
-		return Pos{}, "", false
 	}
 	return Pos{Line: root.Line, Col: root.Column}, strings.Join(keys, ", "), true
 }
