@@ -976,3 +976,24 @@ func TestProxyStallsTheChosenCall(t *testing.T) {
 		}
 	}
 }
+
+// DeleteStack answers with the stack already DELETE_IN_PROGRESS, as
+// CloudFormation does: a DescribeStacks right after never shows the status
+// it had before.
+func TestADeletedStackIsDeletingAtOnce(t *testing.T) {
+	f := setup(t, Settings{})
+	for i := range 100 {
+		id := f.create(fmt.Sprintf("gone-%d", i), ownedGroup)
+		f.settle(id)
+		if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := f.c.CloudFormation.DescribeStacks(f.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(id)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := out.Stacks[0].StackStatus; s != cftypes.StackStatusDeleteInProgress && s != cftypes.StackStatusDeleteComplete {
+			t.Fatalf("right after DeleteStack: %s", s)
+		}
+	}
+}

@@ -147,6 +147,12 @@ def delete_stack(self, name_or_id, retain=(), token=None):
         raise ValidationError(message=f"Stack [{stack.name}] cannot be deleted while in status {stack.status}")
     if token:
         stack.hp_token = token
+    # DeleteStack answers with the stack already DELETE_IN_PROGRESS: a
+    # DescribeStacks right after it never sees the status it had before
+    # (CloudFormation User Guide, "Delete a stack from the CloudFormation
+    # console": the status changes to DELETE_IN_PROGRESS). Requests run
+    # under the LOCK, so the engine's thread cannot interleave.
+    engine.set_stack(stack, "DELETE_IN_PROGRESS", engine.initiated(stack))
     engine.start(engine.delete_stack, stack, retain=frozenset(retain))
 
 

@@ -442,7 +442,8 @@ def delete_model(stack, rec):
 
 def delete_stack(stack, generation, retain=frozenset()):
     with LOCK:
-        set_stack(stack, "DELETE_IN_PROGRESS", initiated(stack))
+        if stack.status != "DELETE_IN_PROGRESS":  # DeleteStack set it already
+            set_stack(stack, "DELETE_IN_PROGRESS", initiated(stack))
     failed = delete_resources(stack, generation, retain=retain)
     with LOCK:
         if failed:
