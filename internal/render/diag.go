@@ -31,7 +31,7 @@ const MaxFindings = 50
 // NewValidation lists the first MaxFindings findings in file order (errors
 // before warnings at one place) and counts the rest.
 func NewValidation(file string, ds spec.Diagnostics) Validation {
-	v := Validation{File: file}
+	v := Validation{File: file, Errors: []spec.Diagnostic{}, Warnings: []spec.Diagnostic{}}
 	for i, d := range ds.Sorted() {
 		shown := i < MaxFindings
 		switch {
