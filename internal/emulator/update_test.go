@@ -225,3 +225,25 @@ func TestACreateChangeSetForAStackThatExists(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// ExecuteChangeSet answers with the stack UPDATE_IN_PROGRESS already, as
+// DeleteStack does with DELETE_IN_PROGRESS: a DescribeStacks right after
+// never shows the status before the update (TestFailedUpdateRollsBack
+// once settled on CREATE_COMPLETE that way, in a full run under load;
+// alone, this test did not catch the race in 100 tries without the fix).
+func TestAnUpdatedStackIsUpdatingAtOnce(t *testing.T) {
+	f := setup(t, Settings{})
+	f.put("tpl", "app.yaml", appTemplate)
+	f.create("up", updatableTemplate)
+	f.settle("up")
+	for i := range 30 {
+		cs := f.changeSet("up", fmt.Sprintf("v%d", i), fmt.Sprintf("t%d", i), param("Value", fmt.Sprintf("v%d", i)))
+		if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: cs.ChangeSetId}); err != nil {
+			t.Fatal(err)
+		}
+		if s := f.stack("up").StackStatus; !strings.HasPrefix(string(s), "UPDATE_") {
+			t.Fatalf("update %d: right after ExecuteChangeSet: %s", i, s)
+		}
+		f.settle("up")
+	}
+}

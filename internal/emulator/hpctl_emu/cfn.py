@@ -231,6 +231,9 @@ def execute_change_set(self, change_set_name, stack_name=None, token=None):
         stack.change_set_id = change_set.change_set_id
         for cs in [change_set] + update.nested_sets(self, change_set.change_set_id):
             cs.execution_status = "EXECUTE_COMPLETE"
+        # As DeleteStack does (see delete_stack), ExecuteChangeSet answers
+        # with the stack UPDATE_IN_PROGRESS already.
+        engine.set_stack(stack, "UPDATE_IN_PROGRESS", engine.initiated(stack))
         engine.start(update.update_stack, stack, template=change_set.template, params=change_set.parameters)
         return
     # Once one CREATE change set of a stack runs, the others are obsolete,

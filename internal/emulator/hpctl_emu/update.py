@@ -180,7 +180,8 @@ def update_stack(stack, generation, template, params):
     """Update every changed resource, create the new ones, delete the removed
     ones; on failure roll back. True when the update completed."""
     with LOCK:
-        set_stack(stack, "UPDATE_IN_PROGRESS", engine.initiated(stack))
+        if stack.status != "UPDATE_IN_PROGRESS":  # ExecuteChangeSet set it already
+            set_stack(stack, "UPDATE_IN_PROGRESS", engine.initiated(stack))
         saved = Saved(stack)
         stack.hp_modified = []
         try:
