@@ -47,7 +47,7 @@ func Classify(st *cftypes.Stack) (Situation, string) {
 		return Dead, fmt.Sprintf("stack %s is %s: its creation failed%s and CloudFormation can only delete it", name, status, why)
 	case status == "DELETE_IN_PROGRESS":
 		return Stuck, fmt.Sprintf("stack %s is being deleted; `hpctl watch %s` follows the deletion, then deploy again", name, name)
-	case strings.HasSuffix(status, "_IN_PROGRESS") || status == "CREATE_PENDING":
+	case strings.HasSuffix(status, "_IN_PROGRESS"):
 		return InProgress, fmt.Sprintf("stack %s is %s", name, status)
 	case status == "UPDATE_ROLLBACK_FAILED":
 		return Stuck, fmt.Sprintf("stack %s is UPDATE_ROLLBACK_FAILED: continue the rollback (aws cloudformation continue-update-rollback --stack-name %s), then deploy again", name, name)

@@ -136,7 +136,7 @@ func (f *fixture) settle(nameOrID string) cftypes.Stack {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		s := f.stack(nameOrID)
-		if !strings.HasSuffix(string(s.StackStatus), "_IN_PROGRESS") && s.StackStatus != "CREATE_PENDING" {
+		if !strings.HasSuffix(string(s.StackStatus), "_IN_PROGRESS") {
 			return s
 		}
 		if time.Now().After(deadline) {
@@ -977,13 +977,17 @@ func TestProxyStallsTheChosenCall(t *testing.T) {
 	}
 }
 
-// DeleteStack answers with the stack already DELETE_IN_PROGRESS, as
-// CloudFormation does: a DescribeStacks right after never shows the status
-// it had before.
-func TestADeletedStackIsDeletingAtOnce(t *testing.T) {
+// CreateStack and DeleteStack answer with the stack already
+// CREATE_IN_PROGRESS or DELETE_IN_PROGRESS, as CloudFormation does: a
+// DescribeStacks right after never shows a status CloudFormation does not
+// have (CREATE_PENDING) or the one the stack had before.
+func TestAStackIsInProgressAtOnce(t *testing.T) {
 	f := setup(t, Settings{})
 	for i := range 100 {
 		id := f.create(fmt.Sprintf("gone-%d", i), ownedGroup)
+		if s := f.stack(id).StackStatus; s != cftypes.StackStatusCreateInProgress && s != cftypes.StackStatusCreateComplete {
+			t.Fatalf("right after CreateStack: %s", s)
+		}
 		f.settle(id)
 		if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)}); err != nil {
 			t.Fatal(err)

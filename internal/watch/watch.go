@@ -364,7 +364,7 @@ func PointsElsewhere(reason string) bool {
 // REVIEW_IN_PROGRESS runs nothing: it waits for a change set someone must
 // execute, so waiting cannot end it.
 func terminal(status string) bool {
-	return status == "REVIEW_IN_PROGRESS" || status != "" && !strings.HasSuffix(status, "_IN_PROGRESS") && status != "CREATE_PENDING"
+	return status == "REVIEW_IN_PROGRESS" || status != "" && !strings.HasSuffix(status, "_IN_PROGRESS")
 }
 
 // succeeded reports whether a final stack status is the success of the operation.

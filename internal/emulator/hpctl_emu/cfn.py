@@ -104,7 +104,10 @@ def hp_new_stack(self, name, template, parameters, parent=None, capabilities=Non
     stack.disable_rollback = disable_rollback
     stack.stack_status_reason = None
     stack.hp_failure_reason = ""
-    stack.status = "CREATE_PENDING"
+    # A stack is CREATE_IN_PROGRESS from the moment CreateStack (or an
+    # ExecuteChangeSet, or its parent) makes it: CloudFormation has no
+    # pending status, and a DescribeStacks right after shows this one.
+    stack.status = "CREATE_IN_PROGRESS"
     self.stacks[stack.stack_id] = stack
     return stack
 
@@ -137,7 +140,7 @@ def delete_stack(self, name_or_id, retain=(), token=None):
                                       "specified when the stack is in the DELETE_FAILED state")
     if stack.status == "DELETE_IN_PROGRESS":
         return
-    if stack.status in ("CREATE_IN_PROGRESS", "CREATE_PENDING"):
+    if stack.status == "CREATE_IN_PROGRESS":
         stack.hp_cancel = True  # the create thread stops and deletes
         return
     # A REVIEW_IN_PROGRESS stack (a CREATE change set never executed) can be

@@ -283,9 +283,8 @@ class TopLevelStack:
 
     @classmethod
     def poll_create(cls, native):
-        # CREATE_PENDING: the creating thread has not started yet.
         status = cls.child(native).status
-        if status.endswith("_IN_PROGRESS") or status == "CREATE_PENDING":
+        if status.endswith("_IN_PROGRESS"):
             return None
         return "" if status == "CREATE_COMPLETE" else f"the stack {native.physical_id} ended {status}"
 
