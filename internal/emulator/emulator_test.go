@@ -1001,3 +1001,121 @@ func TestAStackIsInProgressAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// The chain and the wide stack: Chain's three parameters wait for one
+// another, the root's resources and its two nested stacks do not.
+const chainTemplate = `Resources:
+  One: {Type: AWS::SSM::Parameter, Properties: {Name: !Sub "/${AWS::StackName}/one", Type: String, Value: "1"}}
+  Two: {Type: AWS::SSM::Parameter, Properties: {Name: !Sub "/${AWS::StackName}/two", Type: String, Value: !Ref One}}
+  Three: {Type: AWS::SSM::Parameter, Properties: {Name: !Sub "/${AWS::StackName}/three", Type: String, Value: !Ref Two}}
+Outputs:
+  Last: {Value: !Ref Three}
+`
+
+const wideTemplate = `Resources:
+  Left: {Type: AWS::SSM::Parameter, Properties: {Name: /wide/left, Type: String, Value: left}}
+  Right: {Type: AWS::SSM::Parameter, Properties: {Name: /wide/right, Type: String, Value: right}}
+  ChainA: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: https://tpl.s3.us-west-2.amazonaws.com/chain.yaml}}
+  ChainB: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: https://tpl.s3.us-west-2.amazonaws.com/chain.yaml}}
+  After: {Type: AWS::SSM::Parameter, DependsOn: [Left, Right], Properties: {Name: /wide/after, Type: String, Value: !GetAtt ChainA.Outputs.Last}}
+`
+
+// inFlight is the most resources of the tree (nested stacks' own included)
+// in progress at once, read from the events in time order.
+func inFlight(events []cftypes.StackEvent, status string) int {
+	slices.SortStableFunc(events, func(a, b cftypes.StackEvent) int { return aws.ToTime(a.Timestamp).Compare(aws.ToTime(b.Timestamp)) })
+	now, most := map[string]bool{}, 0
+	for _, e := range events {
+		if aws.ToString(e.ResourceType) == "AWS::CloudFormation::Stack" && aws.ToString(e.LogicalResourceId) == aws.ToString(e.StackName) {
+			continue // a stack's own status
+		}
+		key := aws.ToString(e.StackId) + "/" + aws.ToString(e.LogicalResourceId)
+		switch string(e.ResourceStatus) {
+		case status + "_IN_PROGRESS":
+			now[key] = true
+		default:
+			delete(now, key)
+		}
+		most = max(most, len(now))
+	}
+	return most
+}
+
+func (f *fixture) treeEvents(root string) []cftypes.StackEvent {
+	f.t.Helper()
+	var all []cftypes.StackEvent
+	stacks := []string{root}
+	for len(stacks) > 0 {
+		id := stacks[0]
+		stacks = stacks[1:]
+		p := cloudformation.NewDescribeStackEventsPaginator(f.c.CloudFormation, &cloudformation.DescribeStackEventsInput{StackName: aws.String(id)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(f.ctx)
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			for _, e := range page.StackEvents {
+				all = append(all, e)
+				if aws.ToString(e.ResourceType) == "AWS::CloudFormation::Stack" && aws.ToString(e.StackId) == id &&
+					aws.ToString(e.LogicalResourceId) != aws.ToString(e.StackName) && string(e.ResourceStatus) == "CREATE_IN_PROGRESS" &&
+					strings.HasPrefix(aws.ToString(e.PhysicalResourceId), "arn:") && !slices.Contains(stacks, aws.ToString(e.PhysicalResourceId)) {
+					stacks = append(stacks, aws.ToString(e.PhysicalResourceId))
+				}
+			}
+		}
+	}
+	return all
+}
+
+// CloudFormation starts every resource whose dependencies are complete at
+// once, nested stacks included, and deletes in reverse dependency order in
+// parallel too; a resource waits for what it refers to.
+func TestResourcesRunInParallel(t *testing.T) {
+	f := setup(t, Settings{ResourceSeconds: 0.2})
+	f.put("tpl", "chain.yaml", chainTemplate)
+	id := f.create("wide", wideTemplate)
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusCreateComplete {
+		t.Fatalf("%s: %s", s.StackStatus, strings.Join(f.events(id), "\n"))
+	}
+	events := f.treeEvents(id)
+	// Left, Right, ChainA and ChainB at once, and then the chains' One each.
+	if n := inFlight(slices.Clone(events), "CREATE"); n < 5 {
+		t.Errorf("at most %d resources were created at once", n)
+	}
+	at := map[string]time.Time{} // the root's resources: when each reached a status
+	for _, e := range events {
+		if aws.ToString(e.StackId) == id {
+			at[aws.ToString(e.LogicalResourceId)+" "+string(e.ResourceStatus)] = aws.ToTime(e.Timestamp)
+		}
+	}
+	if at["After CREATE_IN_PROGRESS"].Before(at["ChainA CREATE_COMPLETE"]) || at["ChainA CREATE_COMPLETE"].IsZero() {
+		t.Error("After started before the stack it reads completed")
+	}
+	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusDeleteComplete {
+		t.Fatalf("delete: %s", s.StackStatus)
+	}
+	if n := inFlight(f.treeEvents(id), "DELETE"); n < 4 {
+		t.Errorf("at most %d resources were deleted at once", n)
+	}
+}
+
+// When one of several resources in flight fails, CloudFormation cancels
+// the others ("Resource creation cancelled"), a nested stack included, and
+// rolls the stack back.
+func TestAFailureCancelsItsSiblings(t *testing.T) {
+	f := setup(t, Settings{ResourceSeconds: 0.2, Failures: []Failure{{Stack: "wide", LogicalID: "Left", Reason: "InternalFailure: boom"}}})
+	f.put("tpl", "chain.yaml", chainTemplate)
+	id := f.create("wide", wideTemplate)
+	s := f.settle(id)
+	events := strings.Join(f.events(id), "\n")
+	if s.StackStatus != cftypes.StackStatusRollbackComplete || !strings.Contains(events, "Left CREATE_FAILED InternalFailure: boom") ||
+		!strings.Contains(events, "ChainA CREATE_FAILED Resource creation cancelled") || strings.Contains(events, "After CREATE_IN_PROGRESS") {
+		t.Errorf("%s:\n%s", s.StackStatus, events)
+	}
+	if !strings.Contains(events, "Right CREATE_FAILED Resource creation cancelled") && !strings.Contains(events, "Right CREATE_COMPLETE") {
+		t.Errorf("Right neither completed nor was cancelled:\n%s", events)
+	}
+}

@@ -1,14 +1,17 @@
 """A small CloudFormation engine over moto's resource models.
 
-CloudFormation runs every stack operation in the background: resources one
-after another in dependency order, an event for each step, a nested stack as
-a child operation whose failure fails its parent resource, and a rollback
-that deletes in reverse order. This engine does the same, in a thread per
-top-level operation (a nested stack runs inline in its parent's thread). It
-reuses moto's models to create and delete each resource and moto's
-ResourceMap to resolve parameters, conditions and intrinsic functions.
+CloudFormation runs every stack operation in the background: it starts
+every resource whose dependencies are complete at once, an event for each
+step, a nested stack as a child operation whose failure fails its parent
+resource. When one resource fails, the others in flight are cancelled
+("Resource creation cancelled") and the stack rolls back, deleting in
+reverse dependency order, again in parallel. This engine does the same: a
+thread per operation and per resource in flight. It reuses moto's models to
+create and delete each resource and moto's ResourceMap to resolve
+parameters, conditions and intrinsic functions; moto's models only ever see
+one writer, under the LOCK.
 
-Timing is sequential, like the reference rig: one resource at a time.
+Updates (update.py) still run one resource at a time.
 """
 
 import copy
@@ -26,7 +29,7 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.core import TaggedEC2Resource
 
 from . import deleters, natives
-from .state import LOCK, STATE, failure, pause, stack_seconds
+from .state import LOCK, STATE, alive, failure, pause, stack_seconds
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 
@@ -140,16 +143,23 @@ def active_in(template_dict, resource_map):
     return out
 
 
-def creation_order(stack):
-    """A dependency order of the active resources, template order breaking ties."""
-    resources = active(stack)
+def dependencies(entries):
+    """For each resource, the others of entries it waits for: the ones it
+    names through Ref, GetAtt, Sub and DependsOn."""
     deps = {}
-    for logical_id, entry in resources.items():
+    for logical_id, entry in entries.items():
         depends_on = entry.get("DependsOn") or []
         if isinstance(depends_on, str):
             depends_on = [depends_on]
         names = references(entry.get("Properties") or {}) | set(depends_on)
-        deps[logical_id] = {n for n in names if n in resources and n != logical_id}
+        deps[logical_id] = {n for n in names if n in entries and n != logical_id}
+    return deps
+
+
+def creation_order(stack):
+    """A dependency order of the active resources, template order breaking ties."""
+    resources = active(stack)
+    deps = dependencies(resources)
     order, done = [], set()
     while len(order) < len(resources):
         ready = [n for n in resources if n not in done and deps[n] <= done]
@@ -159,6 +169,44 @@ def creation_order(stack):
         order.append(ready[0])
         done.add(ready[0])
     return order
+
+
+def in_parallel(ids, deps, work, halted=lambda: False, keep_going=False):
+    """Run work(id) for each id, each in a thread of its own as soon as every
+    id in deps[id] has ended well, as CloudFormation starts every resource
+    whose dependencies are complete. Once one fails, or halted() says so,
+    nothing new starts and the ones in flight are left to end (they see
+    halted() too); with keep_going a failure holds up nothing (a delete goes
+    on past a resource it could not delete). Returns the ids that failed,
+    in the order they did."""
+    done, failed, started, running = set(), [], set(), set()
+    cond = threading.Condition()
+
+    def run(i):
+        try:
+            ok = work(i)
+        except Exception:  # a bug: the resource fails rather than hanging its stack
+            traceback.print_exc()
+            ok = False
+        with cond:
+            running.discard(i)
+            if ok or keep_going:
+                done.add(i)
+            if not ok:
+                failed.append(i)
+            cond.notify_all()
+
+    with cond:
+        while True:
+            if (keep_going or not failed) and not halted():
+                for i in ids:
+                    if i not in started and deps[i] <= done:
+                        started.add(i)
+                        running.add(i)
+                        threading.Thread(target=run, args=(i,), daemon=True).start()
+            if not running:
+                return failed
+            cond.wait(0.05)
 
 
 # ---- operations -------------------------------------------------------------
@@ -186,29 +234,34 @@ def start(target, stack, **kwargs):
 
 
 def create_stack(stack, generation):
-    """Create every resource; on failure roll back (or stop, with rollback disabled)."""
+    """Create every resource, in parallel as dependencies allow; on failure
+    cancel the ones in flight and roll back (or stop, with rollback disabled)."""
     with LOCK:
+        stack.hp_halt = False
         set_stack(stack, "CREATE_IN_PROGRESS", initiated(stack))
+        resources = active(stack)
+        deps = dependencies(resources)
         try:
-            order = creation_order(stack)
+            creation_order(stack)  # refuses a cycle, as CloudFormation does before it starts
+            problem = None
         except EmulatorError as err:
-            order, stack.hp_failure_reason = None, str(err)
-    if order is None:
+            problem = stack.hp_failure_reason = str(err)
+    if problem is not None:
         with LOCK:
-            set_stack(stack, "ROLLBACK_COMPLETE", stack.hp_failure_reason)
+            set_stack(stack, "ROLLBACK_COMPLETE", problem)
         return False
 
-    failed = None
-    for logical_id in order:
-        if getattr(stack, "hp_cancel", False):
-            return cancel_and_delete(stack, generation)
-        if not create_resource(stack, logical_id, generation):
-            failed = logical_id
-            break
-    if failed is None and not pause(stack_seconds(stack.name), generation):
+    failed = in_parallel(list(resources), deps, lambda i: create_resource(stack, i, generation), lambda: halted(stack))
+    if not alive(generation):
+        return False
+    if getattr(stack, "hp_cancel", False):
+        return cancel_and_delete(stack, generation)
+    if not failed and halted(stack):
+        failed = ["(cancelled)"]  # the parent stopped this one
+    if not failed and not pause(stack_seconds(stack.name), generation):
         return False
     with LOCK:
-        if failed is None:
+        if not failed:
             problem = finish(stack)
             if problem is None:
                 set_stack(stack, "CREATE_COMPLETE")
@@ -225,6 +278,16 @@ def create_stack(stack, generation):
     undeletable = delete_resources(stack, generation, rollback=True)
     with LOCK:
         set_stack(stack, "ROLLBACK_FAILED" if undeletable else "ROLLBACK_COMPLETE")
+    return False
+
+
+def halted(stack):
+    """Whether the stack's creation is to stop: a resource of it failed, a
+    DeleteStack arrived, or its parent stack is stopping."""
+    while stack is not None:
+        if getattr(stack, "hp_halt", False) or getattr(stack, "hp_cancel", False):
+            return True
+        stack = getattr(stack, "hp_parent", None)
     return False
 
 
@@ -245,29 +308,42 @@ def create_resource(stack, logical_id, generation):
         set_resource(stack, rec, "CREATE_IN_PROGRESS")
     if rec.resource_type == STACK_TYPE:
         return create_nested(stack, rec, entry, generation)
-    if not pause(STATE.config["resourceSeconds"], generation):
-        return False
+    if not pause(STATE.config["resourceSeconds"], generation, lambda: halted(stack)):
+        return cancelled(stack, rec, generation)
     with LOCK:
         injected = failure(stack.name, logical_id, "create")
         if injected:
-            set_resource(stack, rec, "CREATE_FAILED", injected)
-            return False
+            return fail_resource(stack, rec, injected)
         try:
             rec.props = resolve(stack.resource_map, entry)
             model = make_resource(stack, logical_id, entry)
         except Exception as err:  # moto's and ours: the resource fails, as in AWS
-            set_resource(stack, rec, "CREATE_FAILED", describe_error(err))
-            return False
+            return fail_resource(stack, rec, describe_error(err))
         rec.model = model
         rec.physical_id = str(getattr(model, "physical_resource_id", "") or "")
     problem = wait(model, "create", generation)
     with LOCK:
         if problem:
-            set_resource(stack, rec, "CREATE_FAILED", problem)
-            return False
+            return fail_resource(stack, rec, problem)
         stack.resource_map._parsed_resources[logical_id] = model
         set_resource(stack, rec, "CREATE_COMPLETE")
     return True
+
+
+def fail_resource(stack, rec, reason):
+    """A resource failed to create: the stack stops starting others, and
+    the ones in flight are cancelled."""
+    stack.hp_halt = True
+    set_resource(stack, rec, "CREATE_FAILED", reason)
+    return False
+
+
+def cancelled(stack, rec, generation):
+    """A resource in flight when its stack stopped: CloudFormation cancels it."""
+    if alive(generation):
+        with LOCK:
+            set_resource(stack, rec, "CREATE_FAILED", "Resource creation cancelled")
+    return False
 
 
 def resolve(resource_map, entry):
@@ -343,7 +419,10 @@ def create_nested(stack, rec, entry, generation):
         if ok:
             stack.resource_map._parsed_resources[rec.logical_id] = child
             set_resource(stack, rec, "CREATE_COMPLETE")
+        elif child.status != "DELETE_COMPLETE" and halted(stack) and not getattr(child, "hp_halt", False):
+            set_resource(stack, rec, "CREATE_FAILED", "Resource creation cancelled")
         elif child.status != "DELETE_COMPLETE":
+            stack.hp_halt = True
             set_resource(stack, rec, "CREATE_FAILED",
                          f"Embedded stack {child.stack_id} was not successfully created: {child.hp_failure_reason}")
     return ok
@@ -379,50 +458,59 @@ def deletion_policy(rec):
 
 
 def delete_resources(stack, generation, rollback=False, retain=frozenset(), only=None):
-    """Delete what the stack created (or the logical IDs in only), newest
-    first; the IDs that failed to delete."""
-    failed = []
-    for rec in reversed(list(records(stack).values())):
+    """Delete what the stack created (or the logical IDs in only), in
+    parallel: each once every resource that depends on it is gone, as
+    CloudFormation deletes in reverse dependency order. The IDs that failed
+    to delete."""
+    recs = records(stack)
+    with LOCK:
+        ids = [k for k, r in recs.items() if r.status not in (None, "DELETE_COMPLETE", "DELETE_SKIPPED")
+               and (only is None or k in only)]
+        deps = dependencies({k: recs[k].template or {} for k in ids})
+    dependents = {i: {j for j in ids if i in deps[j]} for i in ids}
+    failed = in_parallel(ids, dependents, lambda i: delete_resource(stack, recs[i], generation, retain),
+                         halted=lambda: not alive(generation), keep_going=True)
+    return [i for i in failed if alive(generation)]
+
+
+def delete_resource(stack, rec, generation, retain):
+    """Delete one resource; False when it could not be deleted."""
+    with LOCK:
+        if rec.logical_id in retain or deletion_policy(rec) == "Retain":
+            set_resource(stack, rec, "DELETE_SKIPPED")
+            return True
+        if rec.status == "CREATE_FAILED" and rec.model is None:
+            set_resource(stack, rec, "DELETE_COMPLETE")  # nothing was made
+            return True
+        set_resource(stack, rec, "DELETE_IN_PROGRESS")
+    if isinstance(rec.model, Stack):
+        child = rec.model
+        ok = child.status == "DELETE_COMPLETE" or delete_stack(child, generation)
         with LOCK:
-            if rec.status in (None, "DELETE_COMPLETE", "DELETE_SKIPPED") or (only is not None and rec.logical_id not in only):
-                continue
-            if rec.logical_id in retain or deletion_policy(rec) == "Retain":
-                set_resource(stack, rec, "DELETE_SKIPPED")
-                continue
-            if rec.status == "CREATE_FAILED" and rec.model is None:
-                set_resource(stack, rec, "DELETE_COMPLETE")  # nothing was made
-                continue
-            set_resource(stack, rec, "DELETE_IN_PROGRESS")
-        if isinstance(rec.model, Stack):
-            child = rec.model
-            ok = child.status == "DELETE_COMPLETE" or delete_stack(child, generation)
-            with LOCK:
-                if ok:
-                    set_resource(stack, rec, "DELETE_COMPLETE")
-                else:
-                    failed.append(rec.logical_id)
-                    set_resource(stack, rec, "DELETE_FAILED",
-                                 f"Embedded stack {child.stack_id} was not successfully deleted: {child.hp_failure_reason}")
-            continue
-        if not pause(STATE.config["resourceSeconds"], generation):
-            return failed
-        with LOCK:
-            problem = failure(stack.name, rec.logical_id, "delete")
-            if not problem and rec.model is not None:
-                try:
-                    delete_model(stack, rec)
-                except Exception as err:
-                    problem = describe_error(err)
-        if not problem and rec.model is not None:
-            problem = wait(rec.model, "delete", generation)
-        with LOCK:
-            if problem:
-                failed.append(rec.logical_id)
-                set_resource(stack, rec, "DELETE_FAILED", problem)
-            else:
-                stack.resource_map._parsed_resources.pop(rec.logical_id, None)
+            if ok:
                 set_resource(stack, rec, "DELETE_COMPLETE")
-    return failed
+            else:
+                set_resource(stack, rec, "DELETE_FAILED",
+                             f"Embedded stack {child.stack_id} was not successfully deleted: {child.hp_failure_reason}")
+        return ok
+    if not pause(STATE.config["resourceSeconds"], generation):
+        return False
+    with LOCK:
+        problem = failure(stack.name, rec.logical_id, "delete")
+        if not problem and rec.model is not None:
+            try:
+                delete_model(stack, rec)
+            except Exception as err:
+                problem = describe_error(err)
+    if not problem and rec.model is not None:
+        problem = wait(rec.model, "delete", generation)
+    with LOCK:
+        if problem:
+            set_resource(stack, rec, "DELETE_FAILED", problem)
+            return False
+        stack.resource_map._parsed_resources.pop(rec.logical_id, None)
+        set_resource(stack, rec, "DELETE_COMPLETE")
+    return True
 
 
 def delete_model(stack, rec):

@@ -77,11 +77,12 @@ def cluster_failure(cluster_name):
     return None
 
 
-def pause(seconds, generation):
-    """Sleep without holding the lock; False when a reset happened meanwhile."""
+def pause(seconds, generation, stop=lambda: False):
+    """Sleep without holding the lock; False when a reset happened
+    meanwhile, or when stop() says the work is cancelled."""
     end = time.monotonic() + seconds
     while True:
-        if not alive(generation):
+        if not alive(generation) or stop():
             return False
         left = end - time.monotonic()
         if left <= 0:

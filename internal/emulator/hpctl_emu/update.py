@@ -180,6 +180,7 @@ def update_stack(stack, generation, template, params):
     """Update every changed resource, create the new ones, delete the removed
     ones; on failure roll back. True when the update completed."""
     with LOCK:
+        stack.hp_halt = False  # a failure of an earlier operation stops nothing now
         if stack.status != "UPDATE_IN_PROGRESS":  # ExecuteChangeSet set it already
             set_stack(stack, "UPDATE_IN_PROGRESS", engine.initiated(stack))
         saved = Saved(stack)
