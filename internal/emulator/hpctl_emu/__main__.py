@@ -19,7 +19,7 @@ def main():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from . import cfn, fsx, hyperpod, lambdas, properties, validate
+    from . import cfn, fsx, hyperpod, lambdas, properties, s3defaults, validate
     from .control import Control, answer_unknown_actions
 
     cfn.patch()
@@ -28,6 +28,7 @@ def main():
     fsx.patch()
     lambdas.patch()
     validate.patch()
+    s3defaults.patch()
     answer_unknown_actions()
     app = DomainDispatcherApplication(create_backend_app)
     for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts"):
@@ -35,7 +36,7 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
-    run_simple(args.host, args.port, Control(app, ["cfn", "fsx", "hyperpod", "lambdas", "properties", "validate"]), threaded=True)
+    run_simple(args.host, args.port, Control(app, ["cfn", "fsx", "hyperpod", "lambdas", "properties", "s3defaults", "validate"]), threaded=True)
 
 
 if __name__ == "__main__":
