@@ -91,6 +91,10 @@ type Options struct {
 	// Dir is where the patch layer and the log are written; empty makes a
 	// temporary folder that Stop removes.
 	Dir string
+	// DieWithParent has the kernel kill the emulator when the process that
+	// started it dies (a test binary killed at its -timeout never runs its
+	// cleanup). `hpctl-emu up` leaves it unset: its emulator outlives it.
+	DieWithParent bool
 }
 
 // FindPython returns the first interpreter that can import moto's server.
@@ -169,6 +173,9 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group, so Stop takes every process it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if opts.DieWithParent {
+		dieWithParent(cmd.SysProcAttr)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", py, err)
 	}

@@ -30,7 +30,7 @@ var shared struct {
 // parallel with each other: each starts from a reset emulator.
 func ForTest(t testing.TB) *Emulator {
 	t.Helper()
-	shared.once.Do(func() { shared.emu, shared.err = Start(context.Background(), Options{}) })
+	shared.once.Do(func() { shared.emu, shared.err = Start(context.Background(), Options{DieWithParent: true}) })
 	if shared.err != nil {
 		if errors.Is(shared.err, ErrNoMoto) && os.Getenv("CI") != "true" {
 			t.Skipf("emulator tests skipped: %v", shared.err)
