@@ -23,8 +23,13 @@ answers carry what AWS's do.
   language extension's DefaultValue, AWS::NoValue drops out of Fn::Join,
   and nothing is created lazily when a read touches a resource that does
   not exist yet.
+- An unquoted date (`Version: 2012-10-17`) stays a string, and
+  GetTemplateSummary takes a template without AWSTemplateFormatVersion.
 """
 
+import json
+
+import yaml
 from moto.cloudformation import models, parsing, responses, utils
 from moto.cloudformation.exceptions import AlreadyExistsException, CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
@@ -440,6 +445,30 @@ def r_describe_stack_resource(self):
     return ActionResult({"StackResourceDetail": detail})
 
 
+def strings_not_dates():
+    """Read `Version: 2012-10-17` as the string CloudFormation reads: YAML
+    1.1's timestamp type, which PyYAML applies to an unquoted date, is not
+    one of CloudFormation's (the User Guide's "YAML" template format: a
+    template's scalars are strings, numbers and booleans), and a date in an
+    IAM policy made moto fail the resource."""
+    date = "tag:yaml.org,2002:timestamp"
+    for loader in (yaml.Loader, yaml.SafeLoader):
+        loader.yaml_implicit_resolvers = {first: [(tag, rx) for tag, rx in resolvers if tag != date]
+                                          for first, resolvers in loader.yaml_implicit_resolvers.items()}
+
+
+def template_summary(template_body):
+    """GetTemplateSummary of a template without AWSTemplateFormatVersion:
+    CloudFormation takes the latest format version ("If you don't specify
+    a value, CloudFormation assumes the latest template format version",
+    the User Guide's "Format version"); moto answered 500."""
+    template = Stack.parse_template(template_body)
+    if isinstance(template, dict) and "AWSTemplateFormatVersion" not in template:
+        template["AWSTemplateFormatVersion"] = "2010-09-09"
+        template_body = json.dumps(template)
+    return _orig["summary"](template_body)
+
+
 _orig = {}
 
 
@@ -448,7 +477,10 @@ def patch():
         getitem=parsing.ResourceMap.__getitem__, clean_json=parsing.clean_json, yaml_tag=utils.yaml_tag_constructor,
         create_change_set=CloudFormationBackend.create_change_set,
         execute_change_set=CloudFormationBackend.execute_change_set,
+        summary=responses.get_template_summary_response_from_template,
     )
+    strings_not_dates()
+    responses.get_template_summary_response_from_template = template_summary
     parsing.ResourceMap.__getitem__ = resource_map_getitem
     parsing.clean_json = clean_json
     for module in (utils, models, responses):
