@@ -408,3 +408,25 @@ func (e *e2e) broughtNetwork() []string {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Scaling a group is an update that reaches the HyperPod cluster: after
+// `count: 2` becomes 3 the cluster's group targets 3 instances and has them.
+func TestAScalingDeployScalesTheCluster(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
+	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := e.deploy("eks", specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3"), "--yes")
+	if code != 0 || !strings.Contains(out, "UPDATE_COMPLETE") {
+		t.Fatalf("scaling: exit %d\n%s%s", code, out, errOut)
+	}
+	cl, err := e.c.SageMaker.DescribeCluster(e.ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String("ml-cluster")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range cl.InstanceGroups {
+		if aws.ToString(g.InstanceGroupName) == "workers" && (aws.ToInt32(g.TargetCount) != 3 || aws.ToInt32(g.CurrentCount) != 3) {
+			t.Errorf("workers: target %d, current %d", aws.ToInt32(g.TargetCount), aws.ToInt32(g.CurrentCount))
+		}
+	}
+}

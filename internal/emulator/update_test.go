@@ -5,6 +5,7 @@ package emulator
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -245,5 +246,65 @@ func TestAnUpdatedStackIsUpdatingAtOnce(t *testing.T) {
 			t.Fatalf("update %d: right after ExecuteChangeSet: %s", i, s)
 		}
 		f.settle("up")
+	}
+}
+
+// An update of AWS::SageMaker::Cluster scales its groups and adds new
+// ones, as UpdateCluster does: the cluster is Updating, then InService
+// with the new counts; a group's instance type cannot change in place, and
+// that update fails and rolls back.
+func TestAScalingUpdateChangesTheClusterCounts(t *testing.T) {
+	f := setup(t, Settings{ClusterSeconds: 0.3})
+	id := f.create("hp", clusterTemplate)
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusCreateComplete {
+		t.Fatalf("%s", s.StackStatus)
+	}
+	update := func(name, body string) cftypes.StackStatus {
+		t.Helper()
+		out, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("hp"),
+			ChangeSetName: aws.String(name), ChangeSetType: cftypes.ChangeSetTypeUpdate, TemplateBody: aws.String(body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: out.Id}); err != nil {
+			t.Fatal(err)
+		}
+		return f.settle("hp").StackStatus
+	}
+	counts := func() map[string]int32 {
+		t.Helper()
+		c, err := f.cluster("hp-demo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int32{}
+		for _, g := range c.InstanceGroups {
+			out[aws.ToString(g.InstanceGroupName)+" target"] = aws.ToInt32(g.TargetCount)
+			out[aws.ToString(g.InstanceGroupName)+" current"] = aws.ToInt32(g.CurrentCount)
+		}
+		return out
+	}
+	scaled := strings.Replace(clusterTemplate, "InstanceCount: 2", "InstanceCount: 3", 1)
+	scaled = strings.Replace(scaled, "Outputs:", `        - InstanceGroupName: extra
+          InstanceType: ml.c5.xlarge
+          InstanceCount: 1
+          ExecutionRole: arn:aws:iam::123456789012:role/exec
+          LifeCycleConfig: {SourceS3Uri: "s3://sagemaker-bucket", OnCreate: on_create.sh}
+Outputs:`, 1)
+	if s := update("scale", scaled); s != cftypes.StackStatusUpdateComplete {
+		t.Fatalf("scaling: %s\n%s", s, strings.Join(f.events("hp"), "\n"))
+	}
+	if got, want := counts(), map[string]int32{"workers target": 3, "workers current": 3, "extra target": 1, "extra current": 1}; !maps.Equal(got, want) {
+		t.Errorf("after scaling: %v, want %v", got, want)
+	}
+	inOrder(t, f.events("hp"), "NewHyperPodCluster UPDATE_IN_PROGRESS", "NewHyperPodCluster UPDATE_COMPLETE", "hp UPDATE_COMPLETE")
+
+	retyped := strings.Replace(scaled, "InstanceType: ml.g5.8xlarge", "InstanceType: ml.g5.12xlarge", 1)
+	if s := update("retype", retyped); s != cftypes.StackStatusUpdateRollbackComplete {
+		t.Fatalf("a new instance type: %s", s)
+	}
+	inOrder(t, f.events("hp"), "NewHyperPodCluster UPDATE_FAILED ValidationException: Resource handler returned message: \"InstanceType of instance group workers cannot be updated")
+	if got := counts(); got["workers target"] != 3 {
+		t.Errorf("after the failed update: %v", got)
 	}
 }

@@ -7,7 +7,10 @@ list of instance types, and fails with a 500 when a group has no
 ThreadsPerCore. Here a cluster is Creating (nodes Pending, no current
 instances) for clusterSeconds, then InService or, when a test asks, Failed
 with a FailureMessage; a deleted cluster is Deleting for clusterSeconds and
-then gone, answering ResourceNotFound as the API documents.
+then gone, answering ResourceNotFound as the API documents. An update of the
+resource scales the groups and adds new ones, as UpdateCluster does: the
+cluster is Updating for clusterSeconds, then InService with the new counts;
+a change to what a group cannot change in place fails the update.
 """
 
 import copy
@@ -19,7 +22,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 
-from .state import LOCK, STATE, cluster_failure, pause
+from .state import LOCK, STATE, cluster_failure, handler_error, pause
 
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 
@@ -116,6 +119,44 @@ def _settle(cluster):
         node.status = "Running"
 
 
+# What UpdateCluster cannot change in a group that exists (the SageMaker API
+# reference, ClusterInstanceGroupSpecification, and the AWS::SageMaker::Cluster
+# schema): a change needs a new group.
+IMMUTABLE = ("InstanceType", "ExecutionRole", "ThreadsPerCore", "OverrideVpcConfig")
+
+
+def _update_groups(cluster, wanted):
+    """Scale the groups that exist and add the new ones, as UpdateCluster does."""
+    have = {g["InstanceGroupName"]: g for g in cluster.instance_groups}
+    groups = []
+    for spec in copy.deepcopy(wanted):
+        spec.setdefault("ThreadsPerCore", 1)
+        count = spec.pop("InstanceCount", 0)
+        old = have.get(spec["InstanceGroupName"])
+        if old is None:
+            _valid_instance_type(cluster, spec.get("InstanceType"))
+            spec.update(CurrentCount=0, TargetCount=count)
+            groups.append(spec)
+            continue
+        for key in IMMUTABLE:
+            if key in spec and key in old and spec[key] != old[key]:
+                raise handler_error("SageMaker", f"{key} of instance group {spec['InstanceGroupName']} cannot be updated; "
+                                    "create a new instance group instead", code="ValidationException")
+        old.update(spec, TargetCount=count)
+        groups.append(old)
+    cluster.instance_groups = groups
+    cluster.status = "Updating"
+    later(STATE.config["clusterSeconds"], lambda: _settle_update(cluster))
+
+
+def _settle_update(cluster):
+    if cluster.status != "Updating":
+        return
+    cluster.status = "InService"
+    for group in cluster.instance_groups:
+        group["CurrentCount"] = group["TargetCount"]
+
+
 def _remove(backend_, cluster):
     if backend_.clusters.get(cluster.cluster_name) is cluster:
         del backend_.clusters[cluster.cluster_name]
@@ -188,6 +229,25 @@ class ClusterResource(CloudFormationModel):
             return ""
         return (f'Resource handler returned message: "Cluster {self.name} failed: {cluster.failure_message}" '
                 "(HandlerErrorCode: NotStabilized)")
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json["Properties"]
+        if props.get("ClusterName") != original_resource.name:
+            raise handler_error("SageMaker", "the emulator does not replace a cluster (a new ClusterName)", code="ValidationException")
+        cluster = original_resource._cluster()
+        if cluster is None:
+            raise handler_error("SageMaker", f"Cluster {original_resource.name} not found", status=404, code="ResourceNotFound")
+        _update_groups(cluster, props.get("InstanceGroups") or [])
+        return original_resource
+
+    def hp_poll_update(self):
+        cluster = self._cluster()
+        if cluster is None:
+            return f"Cluster {self.name} was deleted while it was being updated"
+        if cluster.status == "Updating":
+            return None
+        return "" if cluster.status == "InService" else f"Cluster {self.name} is {cluster.status}"
 
     def delete(self, account_id, region_name):
         cluster = self._cluster()

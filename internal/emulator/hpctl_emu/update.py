@@ -267,6 +267,9 @@ def update_resource(stack, rec, generation):
                 apply(stack, rec, entry)
             except Exception as err:
                 problem = engine.describe_error(err)
+    if not problem:
+        problem = engine.wait(rec.model, "update", generation)  # a cluster scaling, until InService
+    with LOCK:
         if problem:
             set_resource(stack, rec, "UPDATE_FAILED", problem)
             return False
