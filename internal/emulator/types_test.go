@@ -48,6 +48,14 @@ func TestRealResourceTypes(t *testing.T) {
 	if err != nil || !strings.Contains(aws.ToString(policy.Policy), "aws:SecureTransport") {
 		t.Errorf("bucket policy %v", err)
 	}
+	// The SDK speaks TLS to S3: the policy that denies plain HTTP lets it in
+	// (moto alone ignores the condition and denies every request).
+	if _, err := f.c.S3.PutObject(f.ctx, &s3.PutObjectInput{Bucket: aws.String("types-bucket"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+		t.Errorf("a write over \"TLS\": %v", err)
+	}
+	if _, err := f.c.S3.DeleteObject(f.ctx, &s3.DeleteObjectInput{Bucket: aws.String("types-bucket"), Key: aws.String("k")}); err != nil {
+		t.Errorf("a delete over \"TLS\": %v", err)
+	}
 	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)}); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ def main():
     validate.patch()
     s3defaults.patch()
     ec2types.patch()  # also registers s3types' model, imported above
+    s3types.patch()
     answer_unknown_actions()
     app = DomainDispatcherApplication(create_backend_app)
     for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts"):

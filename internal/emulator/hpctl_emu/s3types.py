@@ -3,7 +3,8 @@ moto's own S3 backend. Ref is the bucket's name (the type's primary
 identifier); Bucket and PolicyDocument are required; a bucket that does not
 exist fails as S3 fails it; a public policy on a bucket that blocks public
 policies (every new bucket does, see s3defaults) is refused with S3's
-AccessDenied; delete removes the policy. Sources: the CloudFormation
+AccessDenied; delete removes the policy; the policy is enforced as for a
+request over TLS (see secure_transport_only). Sources: the CloudFormation
 template reference (AWS::S3::BucketPolicy) and the S3 User Guide ("Blocking
 public access to your Amazon S3 storage": BlockPublicPolicy rejects a
 PutBucketPolicy call whose policy allows public access).
@@ -76,3 +77,34 @@ class BucketPolicy(CloudFormationModel):
         bucket = s3_backends[self.account_id]["aws"].buckets.get(self.bucket)
         if bucket is not None:
             bucket.policy = None
+
+
+def secure_transport_only(policy):
+    """The policy as it reads for a request over TLS: a statement whose one
+    condition is aws:SecureTransport false never applies. The SDK speaks
+    HTTPS to S3, and the emulator stands for that endpoint though it serves
+    HTTP; moto, which ignores conditions, would deny every request of a
+    bucket with the hosted templates' DenyUnsecuredTransport statement."""
+    document = json.loads(policy.decode())
+    statements = document.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    document["Statement"] = [s for s in statements
+                             if s.get("Condition") != {"Bool": {"aws:SecureTransport": "false"}}]
+    return json.dumps(document).encode()
+
+
+def patch():
+    from moto.s3.models import FakeBucket
+    get_permission = FakeBucket.get_permission
+
+    def permission(self, action, resource):
+        if self.policy is None:
+            return get_permission(self, action, resource)
+        saved, self.policy = self.policy, secure_transport_only(self.policy)
+        try:
+            return get_permission(self, action, resource)
+        finally:
+            self.policy = saved
+
+    FakeBucket.get_permission = permission
