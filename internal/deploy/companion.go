@@ -189,6 +189,19 @@ func (d *Deployer) deployCompanions(ctx context.Context, prep *Prepared, emit fu
 		}
 		d.step(emit, "%s: creating change set for stack %s (%s)", c.Name, c.StackName, strings.ToLower(string(kind)))
 		cs, err := d.createChangeSet(ctx, in)
+		if kind == cftypes.ChangeSetTypeCreate && cloud.StackExists(err) {
+			// Another deploy created the companion between the read and this
+			// change set (two CI runs at once): follow its operation.
+			if st, derr := d.describe(ctx, c.StackName); derr == nil && st != nil {
+				d.step(emit, "%s: stack %s was created meanwhile by another deploy; following it", c.Name, c.StackName)
+				opt := watch.Options{Stack: aws.ToString(st.StackId), FromOperationStart: true}
+				if _, err := d.finish(d.watcher(opt).Run(ctx, quiet(emit))); err != nil {
+					return err
+				}
+				d.step(emit, "%s: stack %s is deployed", c.Name, c.StackName)
+				continue
+			}
+		}
 		if err != nil {
 			if cs != nil {
 				d.discard(cs)

@@ -499,10 +499,29 @@ func (d *Deployer) discard(cs *ChangeSet) {
 	defer cancel()
 	_, _ = d.CFN.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.ID)})
 	if cs.Type == string(cftypes.ChangeSetTypeCreate) && cs.StackID != "" {
-		if st, err := d.describe(ctx, cs.StackID); err == nil && st != nil && st.StackStatus == cftypes.StackStatusReviewInProgress {
+		// The REVIEW_IN_PROGRESS stack goes only while it holds no other
+		// deploy's change set, read just before: a second CREATE change set
+		// joins the same stack, and deleting it would cancel that deploy's
+		// create once it runs.
+		if st, err := d.describe(ctx, cs.StackID); err == nil && st != nil && st.StackStatus == cftypes.StackStatusReviewInProgress && d.onlyChangeSet(ctx, cs) {
 			_, _ = d.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(cs.StackID)})
 		}
 	}
+}
+
+// onlyChangeSet reports that the stack holds no change set but cs (after cs
+// was deleted: none at all); a failed read answers no, keeping the stack.
+func (d *Deployer) onlyChangeSet(ctx context.Context, cs *ChangeSet) bool {
+	out, err := d.CFN.ListChangeSets(ctx, &cloudformation.ListChangeSetsInput{StackName: aws.String(cs.StackID)})
+	if err != nil {
+		return false
+	}
+	for _, other := range out.Summaries {
+		if aws.ToString(other.ChangeSetId) != cs.ID {
+			return false
+		}
+	}
+	return true
 }
 
 // Discard drops a prepared deploy that will not be executed.

@@ -1119,3 +1119,27 @@ func TestAFailureCancelsItsSiblings(t *testing.T) {
 		t.Errorf("Right neither completed nor was cancelled:\n%s", events)
 	}
 }
+
+// ListChangeSets lists the change sets of the stack it names, and only
+// those: two CREATE change sets of one stack, none of another's.
+func TestListChangeSetsNamesOneStack(t *testing.T) {
+	f := setup(t, Settings{})
+	for _, cs := range []struct{ stack, name string }{{"one", "a"}, {"one", "b"}, {"two", "c"}} {
+		if _, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String(cs.stack),
+			ChangeSetName: aws.String(cs.name), ChangeSetType: cftypes.ChangeSetTypeCreate, TemplateBody: aws.String(ownedGroup)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := f.c.CloudFormation.ListChangeSets(f.ctx, &cloudformation.ListChangeSetsInput{StackName: aws.String("one")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range out.Summaries {
+		names = append(names, aws.ToString(s.ChangeSetName))
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"a", "b"}) {
+		t.Errorf("change sets of stack one: %v", names)
+	}
+}

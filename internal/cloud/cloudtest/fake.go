@@ -338,6 +338,9 @@ func (f *Fake) DeleteChangeSet(context.Context, *cloudformation.DeleteChangeSetI
 func (f *Fake) DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
 	return nil, notScripted("DeleteStack")
 }
+func (f *Fake) ListChangeSets(context.Context, *cloudformation.ListChangeSetsInput, ...func(*cloudformation.Options)) (*cloudformation.ListChangeSetsOutput, error) {
+	return nil, notScripted("ListChangeSets")
+}
 func (f *Fake) ListClusterNodes(context.Context, *sagemaker.ListClusterNodesInput, ...func(*sagemaker.Options)) (*sagemaker.ListClusterNodesOutput, error) {
 	return nil, notScripted("ListClusterNodes")
 }

@@ -272,6 +272,15 @@ def delete_change_set(self, change_set_name, stack_name=None):
     del self.change_sets[change_set.change_set_id]
 
 
+def r_list_change_sets(self):
+    """ListChangeSets lists the change sets of the stack it names (StackName
+    is required: the CloudFormation API reference); moto listed every
+    change set of the region."""
+    wanted = self._get_param("StackName")
+    sets = [cs for cs in self.cloudformation_backend.list_change_sets() if wanted in (cs.stack_name, cs.stack_id)]
+    return ActionResult({"Summaries": sets})
+
+
 # ---- stacks ---------------------------------------------------------------------------
 
 def one_moment(handler):
@@ -510,6 +519,7 @@ def patch():
     r.create_change_set = r_create_change_set
     r.execute_change_set = r_execute_change_set
     r.delete_change_set = r_delete_change_set
+    r.list_change_sets = r_list_change_sets
     r.update_termination_protection = r_update_termination_protection
     r.list_stack_resources = r_list_stack_resources
     r.describe_stack_resources = r_describe_stack_resources
