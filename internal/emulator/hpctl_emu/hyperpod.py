@@ -126,24 +126,30 @@ IMMUTABLE = ("InstanceType", "ExecutionRole", "ThreadsPerCore", "OverrideVpcConf
 
 
 def _update_groups(cluster, wanted):
-    """Scale the groups that exist and add the new ones, as UpdateCluster does."""
+    """Scale the groups that exist and add the new ones, as UpdateCluster
+    does; a request it refuses changes nothing."""
     have = {g["InstanceGroupName"]: g for g in cluster.instance_groups}
-    groups = []
-    for spec in copy.deepcopy(wanted):
+    specs = copy.deepcopy(wanted)
+    for spec in specs:
         spec.setdefault("ThreadsPerCore", 1)
-        count = spec.pop("InstanceCount", 0)
         old = have.get(spec["InstanceGroupName"])
         if old is None:
             _valid_instance_type(cluster, spec.get("InstanceType"))
-            spec.update(CurrentCount=0, TargetCount=count)
-            groups.append(spec)
             continue
         for key in IMMUTABLE:
             if key in spec and key in old and spec[key] != old[key]:
                 raise handler_error("SageMaker", f"{key} of instance group {spec['InstanceGroupName']} cannot be updated; "
                                     "create a new instance group instead", code="ValidationException")
-        old.update(spec, TargetCount=count)
-        groups.append(old)
+    groups = []
+    for spec in specs:
+        count = spec.pop("InstanceCount", 0)
+        old = have.get(spec["InstanceGroupName"])
+        if old is None:
+            spec.update(CurrentCount=0, TargetCount=count)
+            groups.append(spec)
+        else:
+            old.update(spec, TargetCount=count)
+            groups.append(old)
     cluster.instance_groups = groups
     cluster.status = "Updating"
     later(STATE.config["clusterSeconds"], lambda: _settle_update(cluster))
