@@ -50,7 +50,6 @@ func TestRecordsGolden(t *testing.T) {
 	collect("denied", ExitFailed, "watch", "ml-cluster")
 	t.Setenv("AWS_ENDPOINT_URL", e.emu.URL)
 	e.denyVia(t, emulator.Denial{Op: "DeleteStack", Code: emulator.Outage})
-	t.Setenv("AWS_MAX_ATTEMPTS", "")
 	code, out, errOut := e.hpctlEnv(map[string]string{"AWS_MAX_ATTEMPTS": "1"}, "destroy", "ml-cluster", "--yes", "--output", "json")
 	if code != ExitCleanup {
 		t.Fatalf("stopped destroy: exit %d\n%s%s", code, out, errOut)
