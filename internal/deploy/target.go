@@ -312,11 +312,13 @@ func describeCluster(ctx context.Context, sm cloud.SageMaker, name string, now f
 }
 
 // findBuckets sorts the buckets the stacks made: those CloudFormation will
-// delete (destroy empties them first) and those a DeletionPolicy keeps.
+// delete (destroy empties them first) and those a DeletionPolicy keeps. A
+// Prometheus workspace a DeletionPolicy keeps (the observability stacks')
+// is a leftover too.
 func (d *Deployer) findBuckets(ctx context.Context, t *Target) error {
 	policies := map[string]map[string]string{} // stack ID → logical ID → DeletionPolicy
 	for _, r := range t.resources {
-		if r.typ != "AWS::S3::Bucket" || r.physicalID == "" {
+		if (r.typ != "AWS::S3::Bucket" && r.typ != "AWS::APS::Workspace") || r.physicalID == "" {
 			continue
 		}
 		if _, ok := policies[r.stackID]; !ok {
@@ -326,12 +328,19 @@ func (d *Deployer) findBuckets(ctx context.Context, t *Target) error {
 			}
 			policies[r.stackID] = p
 		}
-		if policy := policies[r.stackID][r.logicalID]; policy == "Retain" || policy == "RetainExceptOnCreate" {
+		kept := policies[r.stackID][r.logicalID] == "Retain" || policies[r.stackID][r.logicalID] == "RetainExceptOnCreate"
+		switch {
+		case r.typ == "AWS::APS::Workspace" && kept:
+			id := r.physicalID[strings.LastIndex(r.physicalID, "/")+1:] // Ref is the workspace's ARN
+			t.Leftovers = append(t.Leftovers, Leftover{What: "Prometheus workspace kept by its DeletionPolicy (" + r.path + "/" + r.logicalID + ")",
+				Name: id, Remove: "aws amp delete-workspace --workspace-id " + id})
+		case r.typ == "AWS::APS::Workspace":
+		case kept:
 			t.Leftovers = append(t.Leftovers, Leftover{What: "bucket kept by its DeletionPolicy (" + r.path + "/" + r.logicalID + ")",
 				Name: r.physicalID, Remove: "aws s3 rb s3://" + r.physicalID + " --force", checkBucket: r.physicalID})
-			continue
+		default:
+			t.Buckets = append(t.Buckets, r.physicalID)
 		}
-		t.Buckets = append(t.Buckets, r.physicalID)
 	}
 	return nil
 }

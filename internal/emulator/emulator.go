@@ -37,6 +37,10 @@ var ErrNoMoto = errors.New("no Python interpreter with moto was found (tried $HP
 type Settings struct {
 	// ResourceSeconds is how long each resource takes to create or delete.
 	ResourceSeconds float64 `json:"resourceSeconds"`
+	// TimeScale, when above 0, makes each resource take its type's time on
+	// AWS (the profile in hpctl_emu/state.py) times TimeScale instead of
+	// ResourceSeconds, the HyperPod cluster included: 1 is real time.
+	TimeScale float64 `json:"timeScale,omitempty"`
 	// StackSeconds keep matching stacks in progress a while longer.
 	StackSeconds []StackDelay `json:"stackSeconds,omitempty"`
 	// Failures make named resources fail with a reason.

@@ -75,7 +75,7 @@ func TestRealResourceTypes(t *testing.T) {
 		"public policy on a blocked bucket": {strings.Replace(strings.Replace(realTypes, "Effect: Deny", "Effect: Allow", 1), `, Condition: {Bool: {aws:SecureTransport: "false"}}`, "", 1),
 			"Policy CREATE_FAILED AccessDenied: Resource handler returned message: \"User: arn:aws:iam::123456789012:root is not authorized to perform: s3:PutBucketPolicy"},
 		"policy without a document": {strings.Replace(realTypes, "      PolicyDocument:\n", "      Other:\n", 1),
-			"Policy CREATE_FAILED InvalidRequest: Resource handler returned message: \"Properties validation failed for resource of type AWS::S3::BucketPolicy: required key [PolicyDocument] not found"},
+			"Policy CREATE_FAILED Properties validation failed for resource Policy with message: #: required key [PolicyDocument] not found"},
 	} {
 		id := f.create(strings.ReplaceAll(name, " ", "-"), tc.template)
 		if s := f.settle(id); s.StackStatus != cftypes.StackStatusRollbackComplete || !strings.Contains(strings.Join(f.events(id), "\n"), tc.reason) {

@@ -19,7 +19,7 @@ def main():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from . import cfn, ec2types, fsx, hyperpod, lambdas, properties, s3defaults, s3types, validate
+    from . import apstypes, cfn, ec2types, ekstypes, fsx, hyperpod, lambdas, properties, s3defaults, s3types, validate  # noqa: F401
     from .control import Control, answer_unknown_actions
 
     cfn.patch()
@@ -29,16 +29,16 @@ def main():
     lambdas.patch()
     validate.patch()
     s3defaults.patch()
-    ec2types.patch()  # also registers s3types' model, imported above
+    ec2types.patch()  # rebuilds moto's type map: the models of every module imported above
     s3types.patch()
     answer_unknown_actions()
     app = DomainDispatcherApplication(create_backend_app)
-    for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts"):
+    for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts", "eks", "aps"):
         app.get_application({"HTTP_HOST": f"{service}.us-east-1.amazonaws.com", "PATH_INFO": "/"})
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
-    run_simple(args.host, args.port, Control(app, ["cfn", "ec2types", "fsx", "hyperpod", "lambdas", "properties", "s3defaults", "s3types", "validate"]), threaded=True)
+    run_simple(args.host, args.port, Control(app, ["apstypes", "cfn", "ec2types", "ekstypes", "fsx", "hyperpod", "lambdas", "properties", "s3defaults", "s3types", "validate"]), threaded=True)
 
 
 if __name__ == "__main__":

@@ -20,18 +20,11 @@ import ipaddress
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 
-from .state import handler_error
+from .state import handler_error, required
 
 
 def ec2_error(detail, code="InvalidParameterValue"):
     return handler_error("Ec2", detail, code=code)
-
-
-def required(props, type_, *names):
-    for name in names:
-        if props.get(name) in (None, ""):
-            raise handler_error("CloudFormation", f"Properties validation failed for resource of type {type_}: "
-                                f"required key [{name}] not found", code="InvalidRequest")
 
 
 class VPCCidrBlock(CloudFormationModel):
@@ -62,7 +55,8 @@ class VPCCidrBlock(CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json.get("Properties") or {}
-        required(props, cls.cloudformation_type(), "VpcId")
+        logical = kwargs.get("LogicalId", resource_name)
+        required(props, logical, "VpcId")
         cidr = props.get("CidrBlock")
         if not cidr:
             raise ec2_error("Either CidrBlock or AmazonProvidedIpv6CidrBlock is required (the emulator has no IPv6)")
@@ -117,7 +111,8 @@ class SecurityGroupEgress(CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json.get("Properties") or {}
-        required(props, cls.cloudformation_type(), "GroupId", "IpProtocol")
+        logical = kwargs.get("LogicalId", resource_name)
+        required(props, logical, "GroupId", "IpProtocol")
         destinations = [k for k in ("CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId") if props.get(k)]
         if len(destinations) != 1:
             raise ec2_error("Exactly one of CidrIp, CidrIpv6, DestinationSecurityGroupId or DestinationPrefixListId "

@@ -29,7 +29,7 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.core import TaggedEC2Resource
 
 from . import deleters, natives
-from .state import LOCK, STATE, alive, failure, pause, stack_seconds
+from .state import LOCK, STATE, PropertiesInvalid, alive, failure, pause, resource_seconds, stack_seconds
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 
@@ -92,6 +92,8 @@ def set_resource(stack, rec, status, reason=None):
 
 def describe_error(err):
     """An error as CloudFormation reports a resource's failure: Code: message."""
+    if isinstance(err, PropertiesInvalid):
+        return str(err)
     code = getattr(err, "error_type", None) or getattr(err, "code", None)
     message = getattr(err, "message", None) or str(err)
     if isinstance(err, EmulatorError) or not isinstance(code, str) or code.isdigit():
@@ -308,7 +310,7 @@ def create_resource(stack, logical_id, generation):
         set_resource(stack, rec, "CREATE_IN_PROGRESS")
     if rec.resource_type == STACK_TYPE:
         return create_nested(stack, rec, entry, generation)
-    if not pause(STATE.config["resourceSeconds"], generation, lambda: halted(stack)):
+    if not pause(resource_seconds(rec.resource_type, "create"), generation, lambda: halted(stack)):
         return cancelled(stack, rec, generation)
     with LOCK:
         injected = failure(stack.name, logical_id, "create")
@@ -493,7 +495,7 @@ def delete_resource(stack, rec, generation, retain):
                 set_resource(stack, rec, "DELETE_FAILED",
                              f"Embedded stack {child.stack_id} was not successfully deleted: {child.hp_failure_reason}")
         return ok
-    if not pause(STATE.config["resourceSeconds"], generation):
+    if not pause(resource_seconds(rec.resource_type, "delete"), generation):
         return False
     with LOCK:
         problem = failure(stack.name, rec.logical_id, "delete")

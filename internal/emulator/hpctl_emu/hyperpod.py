@@ -22,7 +22,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 
-from .state import LOCK, STATE, cluster_failure, handler_error, pause
+from .state import LOCK, STATE, cluster_failure, cluster_seconds, handler_error, pause
 
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 
@@ -64,7 +64,7 @@ def patch():
             group["CurrentCount"] = 0
         for node in cluster.nodes.values():
             node.status = "Pending"
-        later(STATE.config["clusterSeconds"], lambda: _settle(cluster))
+        later(cluster_seconds("create"), lambda: _settle(cluster))
         return arn
 
     def delete_cluster(self, cluster_name):
@@ -76,7 +76,7 @@ def patch():
             cluster.status = "Deleting"
             for node in cluster.nodes.values():
                 node.status = "ShuttingDown"
-            later(STATE.config["clusterSeconds"], lambda: _remove(self, cluster))
+            later(cluster_seconds("delete"), lambda: _remove(self, cluster))
         return cluster.arn
 
     def describe(self):
@@ -152,7 +152,7 @@ def _update_groups(cluster, wanted):
             groups.append(old)
     cluster.instance_groups = groups
     cluster.status = "Updating"
-    later(STATE.config["clusterSeconds"], lambda: _settle_update(cluster))
+    later(cluster_seconds("update"), lambda: _settle_update(cluster))
 
 
 def _settle_update(cluster):

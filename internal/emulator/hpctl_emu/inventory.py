@@ -4,9 +4,11 @@ that a destroy left nothing behind. Defaults moto creates itself (the
 default VPC and its subnets, main route tables, default security groups)
 and deleted things still listed are left out."""
 
+from moto.amp.models import amp_backends
 from moto.awslambda.models import lambda_backends
 from moto.cloudformation.models import cloudformation_backends
 from moto.ec2.models import ec2_backends
+from moto.eks.models import eks_backends
 from moto.fsx.models import fsx_backends
 from moto.iam.models import iam_backends
 from moto.logs.models import logs_backends
@@ -47,6 +49,8 @@ def inventory(region):
         "documents": sorted(d for d in ssm_backends[ACCOUNT][region]._documents if not d.startswith("AWS-")),
         "logGroups": sorted(logs_backends[ACCOUNT][region].groups),
         "fileSystems": sorted(fsx_backends[ACCOUNT][region].file_systems),
+        "eksClusters": sorted(eks_backends[ACCOUNT][region].clusters),
+        "prometheusWorkspaces": sorted(amp_backends[ACCOUNT][region].workspaces),
         "functions": sorted(f.function_name for f in lambda_backends[ACCOUNT][region].list_functions()),
     }
     return out

@@ -15,8 +15,7 @@ import json
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import s3_backends
 
-from .ec2types import required
-from .state import handler_error
+from .state import handler_error, required
 
 
 def public(document):
@@ -57,7 +56,8 @@ class BucketPolicy(CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json.get("Properties") or {}
-        required(props, cls.cloudformation_type(), "Bucket", "PolicyDocument")
+        logical = kwargs.get("LogicalId", resource_name)
+        required(props, logical, "Bucket", "PolicyDocument")
         backend = s3_backends[account_id]["aws"]
         bucket = backend.buckets.get(props["Bucket"])
         if bucket is None:

@@ -23,7 +23,7 @@ from moto.cloudformation.utils import generate_changeset_id
 
 from . import engine, natives
 from .engine import STACK_TYPE, records, set_resource, set_stack
-from .state import LOCK, STATE, failure, pause
+from .state import LOCK, failure, pause, resource_seconds
 
 # The states of a resource that exists.
 LIVE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_FAILED"}
@@ -258,7 +258,7 @@ def update_resource(stack, rec, generation):
                              f"Embedded stack {child.stack_id} was not successfully updated. Currently in "
                              f"{child.status} with reason: {child.hp_failure_reason}")
         return ok
-    if not pause(STATE.config["resourceSeconds"], generation):
+    if not pause(resource_seconds(rec.resource_type, "create"), generation):
         return False
     with LOCK:
         problem = failure(stack.name, rec.logical_id, "update")
@@ -313,7 +313,7 @@ def rollback(stack, saved, generation):
         if rec.resource_type == STACK_TYPE:
             ok = update_stack(rec.model, generation, body, engine.nested_parameters(props or {}))
         else:
-            ok = pause(STATE.config["resourceSeconds"], generation)
+            ok = pause(resource_seconds(rec.resource_type, "create"), generation)
             with LOCK:
                 try:
                     apply(stack, rec, stack.template_dict["Resources"][logical_id])
