@@ -180,6 +180,12 @@ func (r *rig) bring(c *spec.Cluster) {
 		if f := c.Storage.FSx; f.Enabled() && f.SubnetID != "" {
 			f.SubnetID = real[f.SubnetID]
 		}
+		if k := c.Kubernetes; k != nil && k.Cluster.Existing != "" {
+			name := k.Cluster.Existing
+			if err := emulator.BringEKS(r.ctx, r.c, name, strings.Split(out["Subnets"], ",")[:2]); err != nil {
+				r.t.Fatal(err)
+			}
+		}
 	}
 	if b := c.Storage.Bucket; b.Name != "" {
 		r.bucket(b.Name)

@@ -397,6 +397,10 @@ func (e *e2e) broughtNetwork() []string {
 				o[aws.ToString(x.OutputKey)] = aws.ToString(x.OutputValue)
 			}
 			subnets, tables := strings.Split(o["Subnets"], ","), strings.Split(o["Tables"], ",")
+			// eks-existing-eks.yaml's cluster, which its access entries need.
+			if err := emulator.BringEKS(e.ctx, e.c, "platform-eks", subnets[:2]); err != nil {
+				e.t.Fatal(err)
+			}
 			return []string{"vpc-0a1b2c3d4e5f67890", o["Vpc"], "sg-0a1b2c3d4e5f67890", o["Group"],
 				"subnet-0a1b2c3d4e5f60001", subnets[0], "subnet-0a1b2c3d4e5f60002", subnets[1],
 				"subnet-0a1b2c3d4e5f60003", subnets[2], "subnet-0a1b2c3d4e5f60004", subnets[3],

@@ -59,7 +59,8 @@ type StackDelay struct {
 
 // Failure makes a resource fail. Stack is a glob on the stack name (nested
 // stacks are named <parent>-<LogicalId>-<suffix>); Operation is "create"
-// (the default), "update" or "delete"; Reason reads "Code: message".
+// (the default), "update", "delete" or "rollback" (putting the resource
+// back after a failed update); Reason reads "Code: message".
 type Failure struct {
 	Stack     string `json:"stack"`
 	LogicalID string `json:"logicalId"`

@@ -8,9 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -101,6 +104,54 @@ Outputs:
   Tables: {Value: !Join [",", [!Ref TableA, !Ref TableB]]}
   Group: {Value: !GetAtt Group.GroupId}
 `
+
+// broughtEKS is a template of an EKS cluster a spec brings, on two subnets
+// in two zones, with its role.
+const broughtEKS = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Name: {Type: String}
+  Subnets: {Type: CommaDelimitedList}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: [eks.amazonaws.com]}, Action: [sts:AssumeRole]}]
+  Cluster:
+    Type: AWS::EKS::Cluster
+    Properties:
+      Name: !Ref Name
+      RoleArn: !GetAtt Role.Arn
+      AccessConfig: {AuthenticationMode: API_AND_CONFIG_MAP}
+      ResourcesVpcConfig: {SubnetIds: !Ref Subnets}
+`
+
+// BringEKS makes the EKS cluster a spec brings (by name) on the subnets, in
+// a stack of its own (brought-eks), and waits until it is there.
+func BringEKS(ctx context.Context, c *cloud.Clients, name string, subnets []string) error {
+	out, err := c.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("brought-eks"),
+		TemplateBody: aws.String(broughtEKS), Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityIam},
+		Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Name"), ParameterValue: aws.String(name)},
+			{ParameterKey: aws.String("Subnets"), ParameterValue: aws.String(strings.Join(subnets, ","))}}})
+	if err != nil {
+		return fmt.Errorf("brought EKS cluster: %w", err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		st, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: out.StackId})
+		if err != nil {
+			return fmt.Errorf("brought EKS cluster: %w", err)
+		}
+		switch st.Stacks[0].StackStatus {
+		case cftypes.StackStatusCreateComplete:
+			return nil
+		case cftypes.StackStatusCreateInProgress:
+		default:
+			return fmt.Errorf("brought EKS cluster: %s", st.Stacks[0].StackStatus)
+		}
+	}
+	return errors.New("brought EKS cluster: not created within 30 s")
+}
 
 // Bucket makes a bucket in the test region, if it is not there yet, and
 // puts the objects (key → body) into it.

@@ -308,3 +308,66 @@ Outputs:`, 1)
 		t.Errorf("after the failed update: %v", got)
 	}
 }
+
+// A resource that cannot be put back leaves its stack, and the root,
+// UPDATE_ROLLBACK_FAILED. ContinueUpdateRollback retries it (and fails
+// again while the cause lasts), or skips it when named, nested ones as
+// Stack.Resource; only an UPDATE_ROLLBACK_FAILED stack takes it.
+func TestAFailedRollbackGoesOnWithContinueUpdateRollback(t *testing.T) {
+	failures := []Failure{
+		{Stack: "up-AppStack-*", LogicalID: "Param", Operation: "update", Reason: "AccessDeniedException: not allowed to write /app/three"},
+		{Stack: "up-AppStack-*", LogicalID: "Param", Operation: "rollback", Reason: "AccessDeniedException: not allowed to write /app/one"},
+	}
+	f := setup(t, Settings{ResourceSeconds: 0.02, Failures: failures})
+	f.put("tpl", "app.yaml", appTemplate)
+	f.create("up", updatableTemplate)
+	f.settle("up")
+	proceed := func(skip ...string) error {
+		_, err := f.c.CloudFormation.ContinueUpdateRollback(f.ctx, &cloudformation.ContinueUpdateRollbackInput{
+			StackName: aws.String("up"), ResourcesToSkip: skip})
+		return err
+	}
+	if err := proceed(); !strings.Contains(fmt.Sprint(err), "is in CREATE_COMPLETE state and can not continue its update rollback") {
+		t.Errorf("a stack not in UPDATE_ROLLBACK_FAILED: %v", err)
+	}
+	cs := f.changeSet("up", "three", "t3", param("Value", "three"))
+	if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: cs.ChangeSetId}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle("up"); s.StackStatus != cftypes.StackStatusUpdateRollbackFailed {
+		t.Fatalf("%s\n%s", s.StackStatus, strings.Join(f.events("up"), "\n"))
+	}
+	child := aws.ToString(f.resources("up")["AppStack"].PhysicalResourceId)
+	if s := f.stack(child); s.StackStatus != cftypes.StackStatusUpdateRollbackFailed {
+		t.Errorf("the child is %s", s.StackStatus)
+	}
+	inOrder(t, f.events(child), "Param UPDATE_FAILED AccessDeniedException: not allowed to write /app/three",
+		"Param UPDATE_FAILED AccessDeniedException: not allowed to write /app/one",
+		"UPDATE_ROLLBACK_FAILED The following resource(s) failed to update: [Param]")
+	inOrder(t, f.events("up"), "AppStack UPDATE_FAILED Embedded stack "+child+" was not successfully updated. Currently in UPDATE_ROLLBACK_FAILED",
+		"up UPDATE_ROLLBACK_FAILED The following resource(s) failed to update: [AppStack]")
+	_, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("up"),
+		ChangeSetName: aws.String("four"), ChangeSetType: cftypes.ChangeSetTypeUpdate, TemplateBody: aws.String(updatableTemplate),
+		Parameters: []cftypes.Parameter{param("Value", "four")}})
+	if !strings.Contains(fmt.Sprint(err), "is in UPDATE_ROLLBACK_FAILED state and can not be updated.") {
+		t.Errorf("an update of an UPDATE_ROLLBACK_FAILED stack: %v", err)
+	}
+
+	// While the cause lasts, continuing fails the same way.
+	if err := proceed(); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle("up"); s.StackStatus != cftypes.StackStatusUpdateRollbackFailed {
+		t.Fatalf("continued while the cause lasts: %s", s.StackStatus)
+	}
+	// Skipping the resource ends the rollback; the skipped one stays as it is.
+	if err := proceed("AppStack.Param"); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle("up"); s.StackStatus != cftypes.StackStatusUpdateRollbackComplete {
+		t.Fatalf("skipped: %s\n%s", s.StackStatus, strings.Join(f.events("up"), "\n"))
+	}
+	inOrder(t, f.events(child), "UPDATE_ROLLBACK_IN_PROGRESS", "Param UPDATE_COMPLETE Resource skipped during UPDATE_ROLLBACK",
+		"UPDATE_ROLLBACK_COMPLETE")
+	inOrder(t, f.events("up"), "up UPDATE_ROLLBACK_IN_PROGRESS User Initiated", "AppStack UPDATE_COMPLETE", "up UPDATE_ROLLBACK_COMPLETE")
+}

@@ -416,6 +416,22 @@ def r_execute_change_set(self):
     return EmptyResult()
 
 
+def r_continue_update_rollback(self):
+    """Only a stack in UPDATE_ROLLBACK_FAILED can go on rolling back (the
+    API reference); the refusal's wording for other states is ours."""
+    backend = self.cloudformation_backend
+    stack = backend.get_stack(self._get_param("StackName"))
+    if stack.status != "UPDATE_ROLLBACK_FAILED":
+        raise ValidationError(message=f"Stack:{stack.stack_id} is in {stack.status} state and can not continue "
+                                      "its update rollback.")
+    if getattr(stack, "hp_parent", None) is not None:
+        raise ValidationError(message=f"Stack:{stack.stack_id} is a nested stack: continue the rollback of its "
+                                      "root stack, naming its resources to skip as Stack.Resource.")
+    engine.set_stack(stack, "UPDATE_ROLLBACK_IN_PROGRESS", "User Initiated")
+    engine.start(update.continue_rollback, stack, skip=list(self._get_param("ResourcesToSkip", []) or []))
+    return EmptyResult()
+
+
 def r_delete_change_set(self):
     self.cloudformation_backend.delete_change_set(self._get_param("ChangeSetName"), self._get_param("StackName"))
     return EmptyResult()
@@ -519,6 +535,7 @@ def patch():
     r.create_change_set = r_create_change_set
     r.execute_change_set = r_execute_change_set
     r.delete_change_set = r_delete_change_set
+    r.continue_update_rollback = r_continue_update_rollback
     r.list_change_sets = r_list_change_sets
     r.update_termination_protection = r_update_termination_protection
     r.list_stack_resources = r_list_stack_resources

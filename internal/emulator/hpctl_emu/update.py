@@ -291,9 +291,15 @@ def apply(stack, rec, entry):
         stack.resource_map._parsed_resources[rec.logical_id] = model
 
 
-def rollback(stack, saved, generation):
+def rollback(stack, saved, generation, skip=(), continuing=False):
     """Delete what the update created, put back what it changed, and restore
-    the template: UPDATE_ROLLBACK_COMPLETE."""
+    the template: UPDATE_ROLLBACK_COMPLETE. A resource that cannot be put
+    back (an injected "rollback" failure, or a nested stack whose own
+    rollback failed) leaves the stack UPDATE_ROLLBACK_FAILED, where only
+    ContinueUpdateRollback moves it on: that retries the resources that
+    failed, or skips those in ResourcesToSkip ("Child.Resource" for a
+    nested stack's), as the CloudFormation API reference describes."""
+    stack.hp_saved = saved
     added = {k for k, r in records(stack).items() if k not in saved.live and r.status not in (None, "DELETE_COMPLETE")}
     with LOCK:
         stack.template, stack.template_dict = saved.template, saved.template_dict
@@ -302,32 +308,66 @@ def rollback(stack, saved, generation):
         for logical_id, model in new_map_._parsed_resources.items():
             if logical_id in saved.live:
                 stack.resource_map._parsed_resources[logical_id] = model
+    failed = []
     for logical_id, props, body in reversed(stack.hp_modified):
         rec = records(stack)[logical_id]
-        if rec.resource_type == STACK_TYPE and rec.model.status == "UPDATE_ROLLBACK_COMPLETE":
+        child = rec.model if rec.resource_type == STACK_TYPE else None
+        if logical_id in skip:
             with LOCK:
-                set_resource(stack, rec, "UPDATE_COMPLETE")  # the child rolled itself back
+                set_resource(stack, rec, "UPDATE_COMPLETE", "Resource skipped during UPDATE_ROLLBACK")
+            continue
+        if child is not None and child.status == "UPDATE_ROLLBACK_FAILED" and continuing:
+            below = [k.split(".", 1)[1] for k in skip if k.startswith(logical_id + ".")]
+            with LOCK:
+                set_stack(child, "UPDATE_ROLLBACK_IN_PROGRESS")
+            rollback(child, child.hp_saved, generation, skip=below, continuing=True)
+        if child is not None and child.status in ("UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED"):
+            with LOCK:
+                if child.status == "UPDATE_ROLLBACK_COMPLETE":
+                    set_resource(stack, rec, "UPDATE_COMPLETE")  # the child rolled itself back
+                else:
+                    failed.append((logical_id, props, body))
+                    set_resource(stack, rec, "UPDATE_FAILED", f"Embedded stack {child.stack_id} was not successfully "
+                                 f"updated. Currently in UPDATE_ROLLBACK_FAILED with reason: {child.hp_failure_reason}")
             continue
         with LOCK:
             set_resource(stack, rec, "UPDATE_IN_PROGRESS")
-        if rec.resource_type == STACK_TYPE:
-            ok = update_stack(rec.model, generation, body, engine.nested_parameters(props or {}))
+        if child is not None:
+            ok, problem = update_stack(child, generation, body, engine.nested_parameters(props or {})), None
         else:
             ok = pause(resource_seconds(rec.resource_type, "create"), generation)
             with LOCK:
-                try:
-                    apply(stack, rec, stack.template_dict["Resources"][logical_id])
-                except Exception:
-                    ok = False
+                problem = failure(stack.name, logical_id, "rollback")
+                if ok and not problem:
+                    try:
+                        apply(stack, rec, stack.template_dict["Resources"][logical_id])
+                    except Exception as err:
+                        problem = engine.describe_error(err)
         with LOCK:
+            if problem or not ok:
+                failed.append((logical_id, props, body))
+                set_resource(stack, rec, "UPDATE_FAILED", problem)
+                continue
             rec.props, rec.body = props, body
-            set_resource(stack, rec, "UPDATE_COMPLETE" if ok else "UPDATE_FAILED")
+            set_resource(stack, rec, "UPDATE_COMPLETE")
+    if failed:
+        with LOCK:
+            stack.hp_modified = list(reversed(failed))  # what ContinueUpdateRollback retries
+            reason = f"The following resource(s) failed to update: [{', '.join(f[0] for f in reversed(failed))}]. "
+            stack.hp_failure_reason = reason
+            set_stack(stack, "UPDATE_ROLLBACK_FAILED", reason)
+        return
     with LOCK:
         set_stack(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     engine.delete_resources(stack, generation, rollback=True, only=added)
     with LOCK:
         engine.finish(stack)
         set_stack(stack, "UPDATE_ROLLBACK_COMPLETE")
+
+
+def continue_rollback(stack, generation, skip=()):
+    """ContinueUpdateRollback: the rollback goes on from where it failed."""
+    rollback(stack, stack.hp_saved, generation, skip=skip, continuing=True)
 
 
 def check(stack, template_dict, params):
