@@ -434,3 +434,41 @@ func TestAScalingDeployScalesTheCluster(t *testing.T) {
 		}
 	}
 }
+
+// An update whose rollback fails leaves the stack UPDATE_ROLLBACK_FAILED:
+// the deploy names the cause, and the next deploy refuses with the
+// command that goes on; once the rollback is continued, deploying works.
+func TestAnUpdateWhoseRollbackFailsSaysHowToGoOn(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
+	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	broken := emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2, Failures: []emulator.Failure{
+		{Stack: "*HyperPodClusterStack*", LogicalID: "NewHyperPodCluster", Operation: "update", Reason: "ValidationException: no capacity for ml.g5.8xlarge"},
+		{Stack: "*HyperPodClusterStack*", LogicalID: "NewHyperPodCluster", Operation: "rollback", Reason: "ValidationException: the cluster is Updating"},
+	}}
+	if err := e.emu.Configure(e.ctx, broken); err != nil {
+		t.Fatal(err)
+	}
+	scaled := specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3")
+	code, out, errOut := e.deploy("eks", scaled, "--yes")
+	if code != ExitFailed || !strings.Contains(out+errOut, "no capacity for ml.g5.8xlarge") || !strings.Contains(out+errOut, "UPDATE_ROLLBACK_FAILED") {
+		t.Fatalf("the failed update: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = e.deploy("eks", scaled, "--yes")
+	if code == 0 || !strings.Contains(errOut, "aws cloudformation continue-update-rollback --stack-name hpctl-ml-cluster") {
+		t.Fatalf("a deploy over UPDATE_ROLLBACK_FAILED: exit %d\n%s%s", code, out, errOut)
+	}
+	if err := e.emu.Configure(e.ctx, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.CloudFormation.ContinueUpdateRollback(e.ctx, &cloudformation.ContinueUpdateRollbackInput{StackName: aws.String("hpctl-ml-cluster")}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := e.hpctl("watch", "ml-cluster"); code != 1 || !strings.Contains(out, "UPDATE_ROLLBACK_COMPLETE") {
+		t.Fatalf("watching the continued rollback: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := e.deploy("eks", scaled, "--yes"); code != 0 || !strings.Contains(out, "UPDATE_COMPLETE") {
+		t.Fatalf("the deploy after the rollback: exit %d\n%s%s", code, out, errOut)
+	}
+}

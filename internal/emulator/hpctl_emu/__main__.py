@@ -33,7 +33,7 @@ def main():
     s3types.patch()
     answer_unknown_actions()
     app = DomainDispatcherApplication(create_backend_app)
-    for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts", "eks", "aps"):
+    for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts"):
         app.get_application({"HTTP_HOST": f"{service}.us-east-1.amazonaws.com", "PATH_INFO": "/"})
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
