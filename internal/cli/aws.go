@@ -31,6 +31,13 @@ func deployer(ctx context.Context, ios *IO, g *Globals, region string) (*deploy.
 	if region == "" {
 		region = g.Region
 	}
+	if ios.Cloud != nil {
+		d, err := ios.Cloud(ctx, region)
+		if err == nil && d.Interval == 0 {
+			d.Interval = g.Poll
+		}
+		return d, err
+	}
 	opts := cloud.Options{Profile: g.Profile, Region: region, Endpoint: g.Endpoint, MaxBackoff: g.MaxBackoff}
 	// AWS_MAX_ATTEMPTS is the SDKs' own setting (the AWS SDKs and Tools
 	// reference, "Retry behavior"); hpctl's retryer replaces the SDK's, so

@@ -5,14 +5,17 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/hpctl/hpctl/internal/deploy"
 )
 
-// IO is what a command reads and writes, so that a test can run a whole
-// command against buffers.
+// IO is what a command reads, writes and talks to, so that a test can run
+// a whole command against buffers and, through Cloud, a fake cloud.
 type IO struct {
 	In     io.Reader
 	Out    io.Writer
@@ -24,6 +27,10 @@ type IO struct {
 	Size func() (width, height int)
 	// Getenv reads the environment (AWS_REGION and the like).
 	Getenv func(string) string
+	// Cloud, when set, makes the deployer a command would build from its
+	// flags and the SDK's configuration: tests hand a command a fake cloud
+	// and its clock this way (gh's factory, narrowed to what hpctl needs).
+	Cloud func(ctx context.Context, region string) (*deploy.Deployer, error)
 }
 
 // System is the process's own standard streams and environment.
