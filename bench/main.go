@@ -4,11 +4,12 @@
 // calls, completion-to-exit latency, CPU, peak memory, and whether each
 // tool showed nested progress and named the cause of an injected failure.
 //
-//	go run ./bench [-runs 5] [-failures 3] [-resource-seconds 0.6] [-out bench/results.md]
+//	go run ./bench [-runs 5] [-failures 3] [-time-scale 0.025] [-out bench/results.md]
 //
 // The deployment is hpctl's stand-in of the hosted EKS main stack with the
 // parameters hpctl plans for examples/eks-quickstart.yaml: 12 nested
-// stacks, every resource taking resource-seconds to create.
+// stacks on the parallel emulator, each resource taking its type's time on
+// AWS times time-scale (or, with -time-scale 0, resource-seconds each).
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 type config struct {
 	runs, failures  int
 	resourceSeconds float64
+	timeScale       float64
 	out             string
 	rainVersion     string
 	work            string
@@ -36,7 +38,8 @@ func main() {
 	var c config
 	flag.IntVar(&c.runs, "runs", 5, "successful deployments per tool (the latency is their median)")
 	flag.IntVar(&c.failures, "failures", 3, "failing deployments per tool")
-	flag.Float64Var(&c.resourceSeconds, "resource-seconds", 0.6, "seconds each resource takes")
+	flag.Float64Var(&c.timeScale, "time-scale", 0.025, "each resource takes its type's time on AWS times this (0: resource-seconds each)")
+	flag.Float64Var(&c.resourceSeconds, "resource-seconds", 0.6, "seconds each resource takes when -time-scale is 0")
 	flag.StringVar(&c.out, "out", "bench/results.md", "where the results go")
 	flag.StringVar(&c.rainVersion, "rain", "v1.24.4", "rain version to install")
 	flag.Parse()

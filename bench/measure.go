@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -32,6 +34,51 @@ type measurement struct {
 	nested, nestedAll int
 	// cause says the output named the failed resource and its reason.
 	cause bool
+	// delays are, for each event the tool printed as a record of its
+	// own (hpctl's NDJSON), the time from the event to its line.
+	delays []time.Duration
+	// events counts the events of the tree's stacks during the run.
+	events int
+}
+
+// lines keeps a process's output and when each line of it arrived.
+type lines struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	partial []byte
+	at      []time.Time
+	text    []string
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		l.text, l.at = append(l.text, string(l.partial[:i])), append(l.at, now)
+		l.partial = l.partial[i+1:]
+	}
+}
+
+// eventDelays reads the NDJSON event records and how late each was shown.
+func (l *lines) eventDelays() []time.Duration {
+	var out []time.Duration
+	for i, line := range l.text {
+		var rec struct {
+			Type string    `json:"type"`
+			Time time.Time `json:"time"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Type == "event" && !rec.Time.IsZero() {
+			out = append(out, l.at[i].Sub(rec.Time))
+		}
+	}
+	return out
 }
 
 // deployOnce resets the emulator, fills the template bucket, and runs one
@@ -41,7 +88,7 @@ func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *input
 	if err := emu.Reset(ctx); err != nil {
 		return nil, err
 	}
-	settings := emulator.Settings{ResourceSeconds: c.resourceSeconds, ClusterSeconds: 3}
+	settings := emulator.Settings{ResourceSeconds: c.resourceSeconds, ClusterSeconds: 3, TimeScale: c.timeScale}
 	if fail {
 		settings.Failures = []emulator.Failure{{Stack: stack + "-PrivateSubnetStack-*", LogicalID: failedID, Reason: reason}}
 	}
@@ -71,13 +118,14 @@ func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *input
 		return nil, err
 	}
 	defer proxy.Close()
-	var out bytes.Buffer
+	out := &lines{}
 	cmd := command(ctx, t, stack, proxy.URL)
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr = out, out
 	start := time.Now()
 	runErr := cmd.Run()
 	exited := time.Now()
-	m := &measurement{exit: cmd.ProcessState.ExitCode(), calls: proxy.Counts(), total: proxy.Total(), duration: exited.Sub(start), output: out.String()}
+	m := &measurement{exit: cmd.ProcessState.ExitCode(), calls: proxy.Counts(), total: proxy.Total(), duration: exited.Sub(start),
+		output: out.buf.String(), delays: out.eventDelays()}
 	if runErr != nil && m.exit < 0 {
 		return nil, fmt.Errorf("run: %w\n%s", runErr, m.output)
 	}
@@ -95,7 +143,40 @@ func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *input
 	} else if err := countNested(ctx, clients, stack, m); err != nil {
 		return nil, err
 	}
+	if !fail {
+		if m.events, err = countEvents(ctx, clients, stack); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
+}
+
+// countEvents counts the events of the stack and of every stack nested in
+// it: what a tool could have shown.
+func countEvents(ctx context.Context, c *cloud.Clients, stack string) (int, error) {
+	n := 0
+	p := cloudformation.NewDescribeStackEventsPaginator(c.CloudFormation, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, err
+		}
+		n += len(page.StackEvents)
+	}
+	res, err := c.CloudFormation.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range res.StackResourceSummaries {
+		if aws.ToString(r.ResourceType) == "AWS::CloudFormation::Stack" && aws.ToString(r.PhysicalResourceId) != "" {
+			k, err := countEvents(ctx, c, aws.ToString(r.PhysicalResourceId))
+			if err != nil {
+				return 0, err
+			}
+			n += k
+		}
+	}
+	return n, nil
 }
 
 // lastEvent is the time of the root stack's last event: its completion.

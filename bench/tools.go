@@ -141,7 +141,8 @@ func prepareTools(ctx context.Context, c config) ([]*tool, *inputs, error) {
 	caps := in.plan.Capabilities
 	return []*tool{
 		{name: "hpctl", command: func(string) []string {
-			return []string{hpctl, "deploy", "eks", "-f", in.spec, "--yes"}
+			// NDJSON, so that when each event was shown can be read off.
+			return []string{hpctl, "deploy", "eks", "-f", in.spec, "--yes", "--output", "json"}
 		}},
 		{name: "rain deploy", command: func(stack string) []string {
 			return []string{rain, "deploy", in.template, stack, "--config", in.config, "--yes", "--no-colour"}
