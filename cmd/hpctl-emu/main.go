@@ -53,7 +53,7 @@ func run(args []string) error {
 		var set emulator.Settings
 		fl.Float64Var(&set.ResourceSeconds, "resource-seconds", 0, "seconds each resource takes to create or delete")
 		fl.Float64Var(&set.ClusterSeconds, "cluster-seconds", 0, "seconds a HyperPod cluster is Creating, and Deleting")
-		fl.Float64Var(&set.TimeScale, "time-scale", 0, "each resource takes its type's time on AWS times this (1: real time; 0.025: an EKS deployment in about a minute); overrides the two above")
+		fl.Float64Var(&set.TimeScale, "time-scale", 0, "each resource takes its type's time on AWS times this (1: real time; 0.025: an EKS deployment in about 90 s); overrides the two above")
 		if err := fl.Parse(args[1:]); err != nil {
 			return err
 		}
