@@ -384,33 +384,23 @@ func (e *e2e) broughtNetwork() []string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st, err := e.c.CloudFormation.DescribeStacks(e.ctx, &cloudformation.DescribeStacksInput{StackName: out.StackId})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		s := st.Stacks[0]
-		if s.StackStatus == "CREATE_COMPLETE" {
-			o := map[string]string{}
-			for _, x := range s.Outputs {
-				o[aws.ToString(x.OutputKey)] = aws.ToString(x.OutputValue)
-			}
-			subnets, tables := strings.Split(o["Subnets"], ","), strings.Split(o["Tables"], ",")
-			// eks-existing-eks.yaml's cluster, which its access entries need.
-			if err := emulator.BringEKS(e.ctx, e.c, "platform-eks", subnets[:2]); err != nil {
-				e.t.Fatal(err)
-			}
-			return []string{"vpc-0a1b2c3d4e5f67890", o["Vpc"], "sg-0a1b2c3d4e5f67890", o["Group"],
-				"subnet-0a1b2c3d4e5f60001", subnets[0], "subnet-0a1b2c3d4e5f60002", subnets[1],
-				"subnet-0a1b2c3d4e5f60003", subnets[2], "subnet-0a1b2c3d4e5f60004", subnets[3],
-				"rtb-0a1b2c3d4e5f60001", tables[0], "rtb-0a1b2c3d4e5f60002", tables[1]}
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("brought network: %s", s.StackStatus)
-		}
-		time.Sleep(20 * time.Millisecond)
+	s, err := emulator.Created(e.ctx, e.c, aws.ToString(out.StackId))
+	if err != nil {
+		e.t.Fatalf("brought network: %v", err)
 	}
+	o := map[string]string{}
+	for _, x := range s.Outputs {
+		o[aws.ToString(x.OutputKey)] = aws.ToString(x.OutputValue)
+	}
+	subnets, tables := strings.Split(o["Subnets"], ","), strings.Split(o["Tables"], ",")
+	// eks-existing-eks.yaml's cluster, which its access entries need.
+	if err := emulator.BringEKS(e.ctx, e.c, "platform-eks", subnets[:2]); err != nil {
+		e.t.Fatal(err)
+	}
+	return []string{"vpc-0a1b2c3d4e5f67890", o["Vpc"], "sg-0a1b2c3d4e5f67890", o["Group"],
+		"subnet-0a1b2c3d4e5f60001", subnets[0], "subnet-0a1b2c3d4e5f60002", subnets[1],
+		"subnet-0a1b2c3d4e5f60003", subnets[2], "subnet-0a1b2c3d4e5f60004", subnets[3],
+		"rtb-0a1b2c3d4e5f60001", tables[0], "rtb-0a1b2c3d4e5f60002", tables[1]}
 }
 
 // Scaling a group is an update that reaches the HyperPod cluster: after

@@ -165,7 +165,7 @@ func (d *Deployer) readTree(ctx context.Context, t *Target, st *cftypes.Stack, p
 	if err := d.findCluster(ctx, t, clusterOf(st)); err != nil {
 		return err
 	}
-	if err := d.findBuckets(ctx, t); err != nil {
+	if err := d.findKept(ctx, t); err != nil {
 		return err
 	}
 	t.Hazards = hazards(t, params)
@@ -311,11 +311,11 @@ func describeCluster(ctx context.Context, sm cloud.SageMaker, name string, now f
 	return watch.ClusterOf(out, now()), nil
 }
 
-// findBuckets sorts the buckets the stacks made: those CloudFormation will
+// findKept sorts the buckets the stacks made: those CloudFormation will
 // delete (destroy empties them first) and those a DeletionPolicy keeps. A
 // Prometheus workspace a DeletionPolicy keeps (the observability stacks')
 // is a leftover too.
-func (d *Deployer) findBuckets(ctx context.Context, t *Target) error {
+func (d *Deployer) findKept(ctx context.Context, t *Target) error {
 	policies := map[string]map[string]string{} // stack ID → logical ID → DeletionPolicy
 	for _, r := range t.resources {
 		if (r.typ != "AWS::S3::Bucket" && r.typ != "AWS::APS::Workspace") || r.physicalID == "" {

@@ -60,9 +60,14 @@ func Main(m *testing.M) int {
 const Region = "us-west-2"
 
 // Clients returns SDK clients for the emulator, with dummy credentials.
+// They make 3 attempts, as the SDK does against AWS: under load a reply's
+// connection is now and then closed mid-body on the client's side ("use of
+// closed network connection" after a 200; cause not found), which the SDK
+// retries as a connection error. The emulator answers no other error a
+// retry could change, so every refusal a test looks for still comes first.
 func (e *Emulator) Clients(ctx context.Context) (*cloud.Clients, error) {
 	c, err := cloud.New(ctx, cloud.Options{
-		Region: Region, Endpoint: e.URL, MaxAttempts: 1,
+		Region: Region, Endpoint: e.URL, MaxAttempts: 3, MaxBackoff: 200 * time.Millisecond,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 	})
 	if err != nil {
@@ -137,20 +142,27 @@ func BringEKS(ctx context.Context, c *cloud.Clients, name string, subnets []stri
 	if err != nil {
 		return fmt.Errorf("brought EKS cluster: %w", err)
 	}
+	_, err = Created(ctx, c, aws.ToString(out.StackId))
+	return err
+}
+
+// Created waits until a stack is CREATE_COMPLETE (30 s at most) and
+// returns it; any other end is an error.
+func Created(ctx context.Context, c *cloud.Clients, id string) (*cftypes.Stack, error) {
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		st, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: out.StackId})
+		st, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(id)})
 		if err != nil {
-			return fmt.Errorf("brought EKS cluster: %w", err)
+			return nil, err
 		}
-		switch st.Stacks[0].StackStatus {
+		switch s := st.Stacks[0]; s.StackStatus {
 		case cftypes.StackStatusCreateComplete:
-			return nil
+			return &s, nil
 		case cftypes.StackStatusCreateInProgress:
 		default:
-			return fmt.Errorf("brought EKS cluster: %s", st.Stacks[0].StackStatus)
+			return nil, fmt.Errorf("stack %s is %s", aws.ToString(s.StackName), s.StackStatus)
 		}
 	}
-	return errors.New("brought EKS cluster: not created within 30 s")
+	return nil, fmt.Errorf("stack %s was not created within 30 s", id)
 }
 
 // Bucket makes a bucket in the test region, if it is not there yet, and

@@ -174,13 +174,20 @@ class Cluster(CloudFormationModel):
             ec2.delete_security_group(group_id=self.group_id)
 
 
-class Addon(CloudFormationModel):
-    def __init__(self, cluster, name, arn):
-        self.cluster, self.name, self.arn = cluster, name, arn
+class Part:
+    """Something kept on its cluster (an add-on, an access entry, an
+    association): its Ref, its attributes, and its delete, which forgets it.
+    A mixin, not a CloudFormationModel: moto registers the direct subclasses
+    of CloudFormationModel only."""
 
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::EKS::Addon"
+    TYPE, STORE = "", ""
+
+    def __init__(self, cluster, key, ref, attributes):
+        self.cluster, self.key, self.ref, self.attributes = cluster, key, ref, attributes
+
+    @classmethod
+    def cloudformation_type(cls):
+        return cls.TYPE
 
     @staticmethod
     def cloudformation_name_type():
@@ -188,14 +195,21 @@ class Addon(CloudFormationModel):
 
     @property
     def physical_resource_id(self):
-        return f"{self.cluster.name}|{self.name}"
+        return self.ref
 
     @classmethod
     def has_cfn_attr(cls, attr):
-        return attr == "Arn"
+        return attr in cls.ATTRIBUTES
 
     def get_cfn_attribute(self, attr):
-        return self.arn
+        return self.attributes[attr]
+
+    def delete(self, account_id, region_name):
+        getattr(self.cluster, self.STORE).pop(self.key, None)
+
+
+class Addon(Part, CloudFormationModel):
+    TYPE, STORE, ATTRIBUTES = "AWS::EKS::Addon", "hp_addons", ("Arn",)
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -213,34 +227,11 @@ class Addon(CloudFormationModel):
             raise eks_error("Addon already exists.", code="ResourceInUseException", status=409)
         arn = f"arn:aws:eks:{region_name}:{account_id}:addon/{cluster.name}/{name}/{uuid.uuid4()}"
         cluster.hp_addons[name] = props
-        return cls(cluster, name, arn)
-
-    def delete(self, account_id, region_name):
-        self.cluster.hp_addons.pop(self.name, None)
+        return cls(cluster, name, f"{cluster.name}|{name}", {"Arn": arn})
 
 
-class AccessEntry(CloudFormationModel):
-    def __init__(self, cluster, principal, arn):
-        self.cluster, self.principal, self.arn = cluster, principal, arn
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::EKS::AccessEntry"
-
-    @staticmethod
-    def cloudformation_name_type():
-        return ""
-
-    @property
-    def physical_resource_id(self):
-        return f"{self.cluster.name}|{self.principal}"
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "AccessEntryArn"
-
-    def get_cfn_attribute(self, attr):
-        return self.arn
+class AccessEntry(Part, CloudFormationModel):
+    TYPE, STORE, ATTRIBUTES = "AWS::EKS::AccessEntry", "hp_entries", ("AccessEntryArn",)
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -267,34 +258,11 @@ class AccessEntry(CloudFormationModel):
         role = principal.split(":", 5)[-1]
         arn = f"arn:aws:eks:{region_name}:{account_id}:access-entry/{cluster.name}/{role}/{uuid.uuid4()}"
         cluster.hp_entries[principal] = props
-        return cls(cluster, principal, arn)
-
-    def delete(self, account_id, region_name):
-        self.cluster.hp_entries.pop(self.principal, None)
+        return cls(cluster, principal, f"{cluster.name}|{principal}", {"AccessEntryArn": arn})
 
 
-class PodIdentityAssociation(CloudFormationModel):
-    def __init__(self, cluster, key, association_id, arn):
-        self.cluster, self.key, self.association_id, self.arn = cluster, key, association_id, arn
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::EKS::PodIdentityAssociation"
-
-    @staticmethod
-    def cloudformation_name_type():
-        return ""
-
-    @property
-    def physical_resource_id(self):
-        return self.arn
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr in ("AssociationArn", "AssociationId")
-
-    def get_cfn_attribute(self, attr):
-        return self.arn if attr == "AssociationArn" else self.association_id
+class PodIdentityAssociation(Part, CloudFormationModel):
+    TYPE, STORE, ATTRIBUTES = "AWS::EKS::PodIdentityAssociation", "hp_associations", ("AssociationArn", "AssociationId")
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -309,10 +277,7 @@ class PodIdentityAssociation(CloudFormationModel):
         association_id = "a-" + random.get_random_string(length=17, lower_case=True)
         arn = f"arn:aws:eks:{region_name}:{account_id}:podidentityassociation/{cluster.name}/{association_id}"
         cluster.hp_associations[key] = arn
-        return cls(cluster, key, association_id, arn)
-
-    def delete(self, account_id, region_name):
-        self.cluster.hp_associations.pop(self.key, None)
+        return cls(cluster, key, arn, {"AssociationArn": arn, "AssociationId": association_id})
 
 
 def patch():
