@@ -4,16 +4,20 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/hpctl
 
-.PHONY: help build test lint bench golden fuzz demo emu-up emu-down clean
+.PHONY: help build test test-fast lint bench golden fuzz demo emu-up emu-down clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/hpctl
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/hpctl
 
 test: ## run every test
 	$(GO) test ./...
+
+test-fast: ## run the tests that need no emulator (command logic on the fake cloud), with deploy's coverage
+	HPCTL_EMULATOR=off $(GO) test -coverpkg=./internal/deploy ./internal/cli/ ./internal/deploy/ | sed 's/ of statements in .*//'
+	HPCTL_EMULATOR=off $(GO) test ./...
 
 lint: ## gofmt, go vet, cfn-lint on every stand-in template
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -27,8 +31,9 @@ bench: ## benchmarks: plan resolution; one EKS deployment by hpctl, rain and the
 	$(GO) test -run '^$$' -bench WatchedEKSQuickstart -benchtime 1x -v ./internal/cli/
 	$(GO) run ./bench -runs 3 -failures 2 -out bench/results.md
 
-golden: ## rewrite the golden files from the current output, and the region list from the SDK's partition data
+golden: ## rewrite every golden file (plans, JSON documents, records, rendered views) and the region list from the SDK's partition data
 	$(GO) test ./internal/cli/ -run Golden -update
+	$(GO) test ./internal/render/ -update
 	$(GO) test ./internal/spec/ -run TestRegionsAreTheSDKs -update-regions
 
 fuzz: ## fuzz the spec loader for a minute; what it finds joins the committed corpus

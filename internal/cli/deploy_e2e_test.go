@@ -216,98 +216,6 @@ func TestDeployBroughtNetworkCreatesNoSkippedStack(t *testing.T) {
 	}
 }
 
-func TestDeployFailureNamesTheRootCause(t *testing.T) {
-	reason := "InvalidSubnet.Range: The CIDR '10.99.9.0/24' is invalid."
-	e := onEmulator(t, emulator.Settings{Failures: []emulator.Failure{{Stack: "hpctl-ml-cluster-PrivateSubnetStack-*",
-		LogicalID: "PrivateSubnet2", Reason: reason}}})
-	code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml")
-	if code != ExitFailed {
-		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
-	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	want := "Root cause: hpctl-ml-cluster/PrivateSubnetStack/PrivateSubnet2 (AWS::EC2::Subnet): " + reason
-	if last := lines[len(lines)-1]; last != want {
-		t.Errorf("last line %q\nwant      %q", last, want)
-	}
-
-	// The dead stack is refused, with what it died of, then replaced.
-	code, _, errOut = e.deploy("eks", "../../examples/eks-quickstart.yaml")
-	if code != ExitUsage || !strings.Contains(errOut, "ROLLBACK_COMPLETE") || !strings.Contains(errOut, reason) ||
-		!strings.Contains(errOut, "--replace-failed") {
-		t.Errorf("dead stack: exit %d\n%s", code, errOut)
-	}
-	if err := e.emu.Configure(e.ctx, emulator.Settings{}); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errOut = e.deploy("eks", "../../examples/eks-quickstart.yaml", "--replace-failed")
-	if code != 0 || !strings.Contains(out, "deleting stack hpctl-ml-cluster (ROLLBACK_COMPLETE)") || !strings.Contains(out, "✓ hpctl-ml-cluster CREATE_COMPLETE") {
-		t.Errorf("--replace-failed: exit %d\n%s%s", code, out, errOut)
-	}
-}
-
-// A changed parameter goes through an update change set that shows the
-// parameter and the nested resource it changes; without a terminal it
-// needs --yes.
-func TestDeployChangedParameterGoesThroughAChangeSet(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{})
-	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
-		t.Fatalf("exit %d\n%s%s", code, out, errOut)
-	}
-	bigger := specFile(t, "eks-quickstart.yaml", "capacityGiB: 1200", "capacityGiB: 2400")
-	code, out, errOut := e.deploy("eks", bigger)
-	if code != ExitUsage || !strings.Contains(errOut, "pass --yes") {
-		t.Errorf("without --yes and a terminal: exit %d\n%s", code, errOut)
-	}
-	code, out, errOut = e.deploy("eks", bigger, "--yes")
-	for _, want := range []string{"StorageCapacity  1200 → 2400", "> FsxFilesystemStack (AWS::CloudFormation::Stack)",
-		"> FSxLustreFileSystem (AWS::FSx::FileSystem): StorageCapacity", "0 to add, 1 to change, 0 to remove.",
-		"UPDATE_COMPLETE              FsxFilesystemStack/FSxLustreFileSystem (AWS::FSx::FileSystem)", "✓ hpctl-ml-cluster UPDATE_COMPLETE"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
-	if code != 0 {
-		t.Errorf("exit %d\n%s%s", code, out, errOut)
-	}
-	st, err := e.c.CloudFormation.DescribeStacks(e.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("hpctl-ml-cluster")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range st.Stacks[0].Parameters {
-		if aws.ToString(p.ParameterKey) == "StorageCapacity" && aws.ToString(p.ParameterValue) != "2400" {
-			t.Errorf("StorageCapacity is %s", aws.ToString(p.ParameterValue))
-		}
-	}
-}
-
-func TestDeployJSONLinesParse(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{})
-	code, out, errOut := e.deploy("slurm", "../../examples/slurm-quickstart.yaml", "--output", "json")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, errOut)
-	}
-	var kinds []string
-	var last map[string]any
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		var v map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("not JSON: %q: %v", sc.Text(), err)
-		}
-		kinds = append(kinds, v["type"].(string))
-		last = v
-	}
-	for _, k := range []string{"step", "event", "cluster", "summary"} {
-		if !slices.Contains(kinds, k) {
-			t.Errorf("no %q line in %v", k, kinds)
-		}
-	}
-	if last["type"] != "summary" || last["succeeded"] != true || last["status"] != "CREATE_COMPLETE" ||
-		last["cluster"].(map[string]any)["status"] != "InService" {
-		t.Errorf("last line %v", last)
-	}
-}
-
 func TestDeployTimeoutExits3(t *testing.T) {
 	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.05, ClusterSeconds: 5})
 	code, _, errOut := e.deploy("slurm", "../../examples/slurm-quickstart.yaml", "--timeout", "1500ms")
@@ -401,28 +309,6 @@ func (e *e2e) broughtNetwork() []string {
 		"subnet-0a1b2c3d4e5f60001", subnets[0], "subnet-0a1b2c3d4e5f60002", subnets[1],
 		"subnet-0a1b2c3d4e5f60003", subnets[2], "subnet-0a1b2c3d4e5f60004", subnets[3],
 		"rtb-0a1b2c3d4e5f60001", tables[0], "rtb-0a1b2c3d4e5f60002", tables[1]}
-}
-
-// Scaling a group is an update that reaches the HyperPod cluster: after
-// `count: 2` becomes 3 the cluster's group targets 3 instances and has them.
-func TestAScalingDeployScalesTheCluster(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
-	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
-		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
-	}
-	code, out, errOut := e.deploy("eks", specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3"), "--yes")
-	if code != 0 || !strings.Contains(out, "UPDATE_COMPLETE") {
-		t.Fatalf("scaling: exit %d\n%s%s", code, out, errOut)
-	}
-	cl, err := e.c.SageMaker.DescribeCluster(e.ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String("ml-cluster")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range cl.InstanceGroups {
-		if aws.ToString(g.InstanceGroupName) == "workers" && (aws.ToInt32(g.TargetCount) != 3 || aws.ToInt32(g.CurrentCount) != 3) {
-			t.Errorf("workers: target %d, current %d", aws.ToInt32(g.TargetCount), aws.ToInt32(g.CurrentCount))
-		}
-	}
 }
 
 // An update whose rollback fails leaves the stack UPDATE_ROLLBACK_FAILED:

@@ -3,8 +3,6 @@ package cli
 // End-to-end tests of destroy on the emulator, through the CLI entry point.
 
 import (
-	"bufio"
-	"encoding/json"
 	"maps"
 	"os"
 	"path/filepath"
@@ -123,88 +121,6 @@ func TestDestroyEveryExampleLeavesNothingOfTheDeployment(t *testing.T) {
 				t.Errorf("second destroy: exit %d\n%s", code, out)
 			}
 		})
-	}
-}
-
-func TestDestroyRefusesAStackHpctlDidNotMake(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{})
-	if _, err := e.c.CloudFormation.CreateStack(e.ctx, &cloudformation.CreateStackInput{StackName: aws.String("hpctl-foreign"),
-		TemplateBody: aws.String(emulator.BroughtNetwork)}); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errOut := e.hpctl("destroy", "foreign", "--yes")
-	if code != ExitUsage || !strings.Contains(errOut, "was not made by hpctl (it has no hpctl:cluster tag)") || !strings.Contains(errOut, "--adopt") {
-		t.Errorf("exit %d\n%s%s", code, out, errOut)
-	}
-	if len(e.inventory()["vpcs"]) != 1 {
-		t.Error("the refused destroy deleted something")
-	}
-	code, out, errOut = e.hpctl("destroy", "foreign", "--yes", "--adopt")
-	if code != 0 || len(e.inventory()["vpcs"]) != 0 {
-		t.Errorf("--adopt --yes: exit %d\n%s%s", code, out, errOut)
-	}
-}
-
-// A deletion that fails gives exit 4, the root cause and the command that
-// retries; that command, keeping what cannot be deleted, succeeds.
-func TestDestroyFailureThenRetain(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{})
-	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
-		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
-	}
-	reason := "AccessDenied: not allowed to delete sagemaker-ml-cluster-bucket"
-	if err := e.emu.Configure(e.ctx, emulator.Settings{Failures: []emulator.Failure{{Stack: "hpctl-ml-cluster-S3BucketStack-*",
-		LogicalID: "Bucket", Operation: "delete", Reason: reason}}}); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errOut := e.hpctl("destroy", "ml-cluster", "--yes")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	retry := "Retry: hpctl destroy hpctl-ml-cluster --region us-west-2 --retain S3BucketStack/Bucket"
-	if code != ExitCleanup || lines[len(lines)-1] != retry ||
-		lines[len(lines)-2] != "Root cause: hpctl-ml-cluster/S3BucketStack/Bucket (AWS::S3::Bucket): "+reason {
-		t.Fatalf("exit %d\n%s%s", code, out, errOut)
-	}
-	args := append(strings.Fields(strings.TrimPrefix(retry, "Retry: hpctl ")), "--yes")
-	code, out, errOut = e.hpctl(args...)
-	if code != 0 || !strings.Contains(out, "kept by --retain: S3BucketStack/Bucket (AWS::S3::Bucket): sagemaker-ml-cluster-bucket") {
-		t.Fatalf("retry: exit %d\n%s%s", code, out, errOut)
-	}
-	inv := e.inventory()
-	if !slices.Equal(inv["stacks"], nil) || !slices.Equal(inv["buckets"], []string{"hpctl-stand-ins", "sagemaker-ml-cluster-bucket"}) {
-		t.Errorf("left: stacks %v, buckets %v", inv["stacks"], inv["buckets"])
-	}
-}
-
-// The Slurm lifecycle stack empties the bucket it used when it is deleted;
-// for a brought bucket destroy needs the user's explicit agreement.
-func TestDestroyNeedsAgreementToEmptyABroughtBucket(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{})
-	e.bucket("sagemaker-my-slurm", "data/keep.txt")
-	spec := specFile(t, "slurm-quickstart.yaml", "bucket: {}", "bucket: {name: sagemaker-my-slurm}")
-	if code, out, errOut := e.deploy("slurm", spec); code != 0 {
-		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
-	}
-	code, out, errOut := e.hpctl("destroy", "-f", spec, "--yes")
-	if code != ExitUsage || !strings.Contains(errOut, "deletes every object in your bucket sagemaker-my-slurm") ||
-		!strings.Contains(errOut, "--empty-brought-bucket sagemaker-my-slurm") {
-		t.Fatalf("exit %d\n%s%s", code, out, errOut)
-	}
-	if got := e.objects("sagemaker-my-slurm"); !slices.Contains(got, "data/keep.txt") {
-		t.Errorf("the refused destroy touched the bucket: %v", got)
-	}
-	code, out, errOut = e.hpctl("destroy", "-f", spec, "--yes", "--empty-brought-bucket", "sagemaker-my-slurm", "--output", "json")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s%s", code, out, errOut)
-	}
-	var last map[string]any
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		if err := json.Unmarshal(sc.Bytes(), &last); err != nil {
-			t.Fatalf("not JSON: %q", sc.Text())
-		}
-	}
-	if last["type"] != "summary" || last["succeeded"] != true {
-		t.Errorf("last line %v", last)
 	}
 }
 

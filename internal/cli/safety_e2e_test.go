@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/hpctl/hpctl/internal/emulator"
 	"github.com/hpctl/hpctl/internal/plan"
@@ -28,57 +27,6 @@ func (e *e2e) mainID(name string) string {
 		return ""
 	}
 	return aws.ToString(out.Stacks[0].StackId)
-}
-
-// destroy NAME resolves to hpctl's own deployment (hpctl-NAME) before a
-// stack of someone else's named NAME, which it never touches; the user's
-// stack alone is refused, with --adopt offered only then.
-func TestDestroyByNameTakesOnlyHpctlsOwn(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.2})
-	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
-		t.Fatalf("deploy: %d\n%s%s", code, out, errOut)
-	}
-	if _, err := e.c.CloudFormation.CreateStack(e.ctx, &cloudformation.CreateStackInput{StackName: aws.String("ml-cluster"), TemplateBody: aws.String(userStack)}); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errOut := e.hpctl("destroy", "ml-cluster", "--yes")
-	if code != 0 || !strings.Contains(out, "destroyed hpctl-ml-cluster") {
-		t.Fatalf("destroy: exit %d\n%s%s", code, out, errOut)
-	}
-	if e.mainID("hpctl-ml-cluster") != "" || e.mainID("ml-cluster") == "" {
-		t.Fatalf("after the destroy: hpctl-ml-cluster %q, the user's ml-cluster %q", e.mainID("hpctl-ml-cluster"), e.mainID("ml-cluster"))
-	}
-	code, _, errOut = e.hpctl("destroy", "ml-cluster", "--yes")
-	if code != ExitUsage || !strings.Contains(errOut, "stack ml-cluster was not made by hpctl") || !strings.Contains(errOut, "--adopt") || e.mainID("ml-cluster") == "" {
-		t.Errorf("the user's stack alone: exit %d\n%s", code, errOut)
-	}
-}
-
-// A deploy whose stack is complete but whose cluster is gone (a destroy
-// interrupted while the cluster was being deleted) is not "up to date":
-// it is refused with what to do, and status says the cluster is gone.
-func TestADeploymentWhoseClusterIsGoneIsNotUpToDate(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.2})
-	if code, out, errOut := e.deploy("slurm", "../../examples/slurm-quickstart.yaml"); code != 0 {
-		t.Fatalf("deploy: %d\n%s%s", code, out, errOut)
-	}
-	if _, err := e.c.SageMaker.DeleteCluster(e.ctx, &sagemaker.DeleteClusterInput{ClusterName: aws.String("slurm-cluster")}); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(20 * time.Second); len(e.inventory()["clusters"]) > 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the cluster never went")
-		}
-	}
-	code, out, errOut := e.deploy("slurm", "../../examples/slurm-quickstart.yaml", "--yes")
-	if code != ExitUsage || !strings.Contains(errOut, "stack hpctl-slurm-cluster has nothing to change, but its HyperPod cluster slurm-cluster does not exist") ||
-		!strings.Contains(errOut, "finish the destroy (hpctl destroy hpctl-slurm-cluster), then deploy again") || strings.Contains(out, "No changes") {
-		t.Errorf("deploy: exit %d\n%s%s", code, out, errOut)
-	}
-	code, out, errOut = e.hpctl("status", "slurm-cluster")
-	if code != 0 || !strings.Contains(out, "Cluster slurm-cluster: does not exist, though the stack made it") {
-		t.Errorf("status: exit %d\n%s%s", code, out, errOut)
-	}
 }
 
 // A REVIEW_IN_PROGRESS stack of hpctl's (a deploy stopped while its change
@@ -177,35 +125,6 @@ func TestTwoDeploysAtOnce(t *testing.T) {
 	}
 }
 
-// On a terminal, a destroy of a deployment that holds data (FSx, buckets
-// with objects) goes ahead only once the cluster's name is typed; a name
-// that finds nothing suggests the nearest of hpctl's deployments.
-func TestDestroyOfDataAsksForTheClusterName(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
-	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
-		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
-	}
-	code, out, errOut := e.hpctl("destroy", "ml-clustre", "--yes")
-	if code != 0 || !strings.Contains(out, "Nothing to destroy: no stack ml-clustre (nor hpctl-ml-clustre) in "+emulator.Region+".\n"+
-		"Did you mean ml-cluster? It is the nearest name of hpctl's deployments there: hpctl destroy ml-cluster --region "+emulator.Region+"\n") {
-		t.Errorf("a near name: exit %d\n%s%s", code, out, errOut)
-	}
-
-	code, _, errOut = e.hpctlTTY("y\n", "destroy", "ml-cluster")
-	if code != ExitUsage || !strings.Contains(errOut, "This deletes data that cannot be brought back:\n  - FSx file system ") ||
-		!strings.Contains(errOut, "  - the objects of bucket sagemaker-ml-cluster-bucket\n") ||
-		!strings.Contains(errOut, `hpctl: "y" is not "ml-cluster"; nothing deleted`) {
-		t.Fatalf("a y for data: exit %d\n%s", code, errOut)
-	}
-	if e.status("hpctl-ml-cluster") != "CREATE_COMPLETE" {
-		t.Fatal("the deployment was touched")
-	}
-	code, out, errOut = e.hpctlTTY("ml-cluster\n", "destroy", "ml-cluster")
-	if code != 0 || !strings.Contains(out, "✓ destroyed hpctl-ml-cluster") {
-		t.Fatalf("the name typed: exit %d\n%s%s", code, out, errOut)
-	}
-}
-
 // A deploy with --no-wait onto a stack another deploy is creating says what
 // runs and exits 3 at once, touching nothing; the first deploy ends well.
 func TestNoWaitExits3WhileAnotherDeployRuns(t *testing.T) {
@@ -233,29 +152,5 @@ func TestNoWaitExits3WhileAnotherDeployRuns(t *testing.T) {
 	}
 	if e.mainID("hpctl-slurm-cluster") != id {
 		t.Error("the stack was replaced")
-	}
-}
-
-// Answering no to an update or a destroy changes nothing and exits 2, so
-// that `hpctl destroy x && echo gone` does not say gone.
-func TestNoToAnUpdateOrADestroyExits2(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
-	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
-		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
-	}
-	scaled := specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3")
-	code, out, errOut := e.hpctlTTY("n\n", "deploy", "eks", "-f", scaled, "--templates-bucket", standIns)
-	if code != ExitUsage || !strings.Contains(out, "Change set ") || !strings.HasSuffix(errOut, "Apply this change set to hpctl-ml-cluster? [y/N] Cancelled; nothing changed.\n") ||
-		e.status("hpctl-ml-cluster") != "CREATE_COMPLETE" {
-		t.Errorf("no to an update: exit %d, stack %s\n%s%s", code, e.status("hpctl-ml-cluster"), out, errOut)
-	}
-
-	if _, err := e.c.CloudFormation.CreateChangeSet(e.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("hpctl-empty"),
-		ChangeSetName: aws.String("hpctl-1"), ChangeSetType: cftypes.ChangeSetTypeCreate, TemplateBody: aws.String(userStack)}); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errOut = e.hpctlTTY("n\n", "destroy", "hpctl-empty")
-	if code != ExitUsage || !strings.HasSuffix(errOut, "Destroy hpctl-empty? [y/N] Cancelled; nothing deleted.\n") || e.status("hpctl-empty") != "REVIEW_IN_PROGRESS" {
-		t.Errorf("no to a destroy: exit %d, stack %s\n%s", code, e.status("hpctl-empty"), errOut)
 	}
 }

@@ -83,7 +83,15 @@ func mainTemplate(ctx context.Context, ios *IO, g *Globals, c *spec.Cluster, reg
 		return nil, usageErr("--offline (or HPCTL_OFFLINE): a deploy reads the live template it sends, %s", loc.URL)
 	}
 	bucket := &template.Bucket{Name: loc.Bucket, Region: region, Offline: offline, Cache: templateCache(ios)}
-	if !offline {
+	switch {
+	case offline:
+	case ios.Cloud != nil: // a test's cloud holds the buckets too
+		d, err := ios.Cloud(ctx, region)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		bucket.S3 = d.S3
+	default:
 		clients, err := cloud.New(ctx, cloud.Options{Profile: g.Profile, Region: region, Endpoint: g.Endpoint,
 			Anonymous: loc.Source == "hosted", MaxAttempts: 3})
 		if err != nil {

@@ -27,9 +27,8 @@ func newVersionCmd(ios *IO, g *Globals, version string) *cobra.Command {
 				Templates: map[string]string{"eks": catalog.EKS().Version, "slurm": catalog.Slurm().Version},
 			}
 			if g.JSON() {
-				enc := json.NewEncoder(ios.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(info)
+				return json.NewEncoder(ios.Out).Encode(info) // one document on one line, as every command's
+
 			}
 			_, err := fmt.Fprintf(ios.Out, "hpctl %s (%s, %s)\nspec: %s\ntemplates: EKS %s; Slurm %s\n",
 				info.Version, info.Go, info.Platform, info.Spec, info.Templates["eks"], info.Templates["slurm"])

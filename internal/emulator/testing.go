@@ -29,10 +29,14 @@ var shared struct {
 
 // ForTest returns the package's emulator, started on first use and reset for
 // this test. Without moto the test is skipped, unless CI=true, where that is
-// a broken machine and the test fails. Tests that use it must not run in
-// parallel with each other: each starts from a reset emulator.
+// a broken machine and the test fails. HPCTL_EMULATOR=off skips it too (make
+// test-fast: the command logic on the fake cloud alone). Tests that use it
+// must not run in parallel with each other: each starts from a reset emulator.
 func ForTest(t testing.TB) *Emulator {
 	t.Helper()
+	if os.Getenv("HPCTL_EMULATOR") == "off" {
+		t.Skip("HPCTL_EMULATOR=off: the emulator tests are skipped")
+	}
 	shared.once.Do(func() { shared.emu, shared.err = Start(context.Background(), Options{DieWithParent: true}) })
 	if shared.err != nil {
 		if errors.Is(shared.err, ErrNoMoto) && os.Getenv("CI") != "true" {

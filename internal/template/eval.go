@@ -132,6 +132,12 @@ func (v Value) NoValue() bool { _, ok := v.v.(noValue); return ok }
 // String renders the value: a list joined by commas, an object as JSON.
 func (v Value) String() string { return render(v.v) }
 
+// JSON renders the value as JSON, lists and objects whole.
+func (v Value) JSON() string {
+	b, _ := json.Marshal(plain(v.v))
+	return string(b)
+}
+
 // List returns the value as a list of strings (a string is split on commas
 // when asked to be a list by a CommaDelimitedList; here it is one entry).
 func (v Value) List() []string {

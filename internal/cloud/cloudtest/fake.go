@@ -1,13 +1,18 @@
-// Package cloudtest is a scripted stand-in for the CloudFormation and
-// SageMaker APIs: stacks publish events at set times on a fake clock that
-// Sleep advances, so that tests of watching, pagination, throttling and
-// root causes are exact and fast.
+// Package cloudtest is an in-memory stand-in for the CloudFormation, S3
+// and SageMaker APIs hpctl calls, on a fake clock that Sleep advances. A
+// test scripts stacks event by event (watching, pagination, throttling,
+// root causes), or lets the fake run change sets from the templates in its
+// S3 (play.go, changesets.go), so that whole commands run in milliseconds.
+// The emulator proves the real SDK path; this proves command logic.
 package cloudtest
 
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,17 +42,42 @@ type Fake struct {
 	// DescribeEvents answers with these operation events; nil makes the
 	// operation unsupported, as on an emulator.
 	OperationEvents []cftypes.OperationEvent
-	seq             int
+	// Limit ends any sleep past this much fake time (24h) with an error.
+	Limit time.Duration
+	// Step is how long each resource of a played operation takes (1s).
+	Step time.Duration
+	// Fail makes the creation or update of resources of these logical IDs
+	// fail with the reason; FailDelete their deletion.
+	Fail, FailDelete map[string]string
+	seq              int
+	buckets          map[string]*Bucket
+	changeSets       map[string]*changeSet
+	tokens           map[string]bool
 }
 
 var _ cloud.CloudFormation = (*Fake)(nil)
 var _ cloud.SageMaker = (*Fake)(nil)
 
+// Elapsed is how far the fake clock has run since its start: where a
+// script that begins now puts its events.
+func (f *Fake) Elapsed() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now.Sub(f.start)
+}
+
+func (f *Fake) next() int {
+	f.seq++
+	return f.seq
+}
+
 // New makes a fake cloud whose clock starts at a fixed time.
 func New() *Fake {
 	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	return &Fake{start: start, now: start, stacks: map[string]*Stack{}, clusters: map[string][]ClusterState{},
-		PageSize: 100, Calls: map[string]int{}, Errors: map[string][]error{}}
+		PageSize: 100, Calls: map[string]int{}, Errors: map[string][]error{}, Step: time.Second, Limit: 24 * time.Hour,
+		Fail: map[string]string{}, FailDelete: map[string]string{}, buckets: map[string]*Bucket{},
+		changeSets: map[string]*changeSet{}, tokens: map[string]bool{}}
 }
 
 // Now is the fake clock.
@@ -65,6 +95,10 @@ func (f *Fake) Sleep(ctx context.Context, d time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.now = f.now.Add(d)
+	if f.now.Sub(f.start) > f.Limit {
+		// On a fake clock a wait for what never comes spins for ever.
+		return fmt.Errorf("cloudtest: the fake clock ran past %s: the command waits for something the fake will never do", f.Limit)
+	}
 	return nil
 }
 
@@ -84,7 +118,7 @@ func Expired() error {
 	return &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired", Fault: smithy.FaultClient}
 }
 
-// Stack is a scripted stack.
+// Stack is a stack: scripted event by event, or played from a template.
 type Stack struct {
 	f       *Fake
 	ID      string
@@ -92,6 +126,16 @@ type Stack struct {
 	events  []timed
 	outputs map[string]string
 	reason  string
+	// What a played stack runs, and what it made.
+	run       played
+	res       map[string]*resource
+	order     []string
+	parent    *Stack
+	tags      []cftypes.Tag
+	created   time.Time
+	updated   *time.Time
+	protected bool
+	executed  string
 }
 
 type timed struct {
@@ -103,8 +147,12 @@ type timed struct {
 func (f *Fake) Stack(name string) *Stack {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.seq++
-	s := &Stack{f: f, Name: name, ID: fmt.Sprintf("arn:aws:cloudformation:us-west-2:123456789012:stack/%s/%08d-0000", name, f.seq)}
+	return f.newStack(name)
+}
+
+func (f *Fake) newStack(name string) *Stack {
+	s := &Stack{f: f, Name: name, ID: fmt.Sprintf("arn:aws:cloudformation:us-west-2:%s:stack/%s/%08d-0000", account, name, f.next()),
+		created: f.now, res: map[string]*resource{}}
 	f.stacks[s.ID], f.stacks[name] = s, s
 	return s
 }
@@ -139,9 +187,14 @@ func (s *Stack) Reason(r string) *Stack {
 func (s *Stack) event(at time.Duration, logicalID, physicalID, typ, status, reason string) *Stack {
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
-	s.f.seq++
+	s.eventLocked(at, logicalID, physicalID, typ, status, reason)
+	return s
+}
+
+// eventLocked adds an event; the fake's lock is held.
+func (s *Stack) eventLocked(at time.Duration, logicalID, physicalID, typ, status, reason string) {
 	e := cftypes.StackEvent{
-		EventId: aws.String("ev-" + strconv.Itoa(s.f.seq)), StackId: aws.String(s.ID), StackName: aws.String(s.Name),
+		EventId: aws.String("ev-" + strconv.Itoa(s.f.next())), StackId: aws.String(s.ID), StackName: aws.String(s.Name),
 		LogicalResourceId: aws.String(logicalID), PhysicalResourceId: aws.String(physicalID), ResourceType: aws.String(typ),
 		ResourceStatus: cftypes.ResourceStatus(status), Timestamp: aws.Time(s.f.start.Add(at)),
 	}
@@ -149,7 +202,16 @@ func (s *Stack) event(at time.Duration, logicalID, physicalID, typ, status, reas
 		e.ResourceStatusReason = aws.String(reason)
 	}
 	s.events = append(s.events, timed{at: at, e: e})
-	return s
+}
+
+// status is the stack's visible status ("" before its first event).
+func (s *Stack) status() string {
+	for _, e := range s.visible() {
+		if aws.ToString(e.LogicalResourceId) == s.Name {
+			return string(e.ResourceStatus)
+		}
+	}
+	return ""
 }
 
 // EventID is the ID of the stack's i-th scripted event, counting from 0.
@@ -190,13 +252,17 @@ func (f *Fake) call(op string) error {
 	return nil
 }
 
+// lookup finds a stack by ID, or by name while it is not deleted, as
+// CloudFormation does.
 func (f *Fake) lookup(name string) (*Stack, error) {
 	s, ok := f.stacks[name]
-	if !ok {
+	if !ok || (s.ID != name && s.status() == "DELETE_COMPLETE") {
 		return nil, &smithy.GenericAPIError{Code: "ValidationError", Message: "Stack with id " + name + " does not exist"}
 	}
 	return s, nil
 }
+
+const stackType = "AWS::CloudFormation::Stack"
 
 // DescribeStackEvents pages the visible events, newest first.
 func (f *Fake) DescribeStackEvents(_ context.Context, in *cloudformation.DescribeStackEventsInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
@@ -222,33 +288,61 @@ func (f *Fake) DescribeStackEvents(_ context.Context, in *cloudformation.Describ
 	return out, nil
 }
 
-// DescribeStacks shows the status of the latest visible stack-level event.
+// DescribeStacks shows the status of the latest visible stack-level event,
+// and what a played stack runs with.
 func (f *Fake) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.call("DescribeStacks"); err != nil {
 		return nil, err
 	}
+	if in.StackName == nil { // every stack that is not deleted, in one page
+		out := &cloudformation.DescribeStacksOutput{}
+		for _, s := range f.stacks {
+			if f.stacks[s.Name] == s && s.status() != "DELETE_COMPLETE" && !slices.ContainsFunc(out.Stacks, func(x cftypes.Stack) bool { return *x.StackId == s.ID }) {
+				out.Stacks = append(out.Stacks, s.describe())
+			}
+		}
+		slices.SortFunc(out.Stacks, func(a, b cftypes.Stack) int { return strings.Compare(*a.StackId, *b.StackId) })
+		return out, nil
+	}
 	s, err := f.lookup(aws.ToString(in.StackName))
 	if err != nil {
 		return nil, err
 	}
-	st := cftypes.Stack{StackId: aws.String(s.ID), StackName: aws.String(s.Name)}
-	for _, e := range s.visible() {
-		if aws.ToString(e.LogicalResourceId) == s.Name {
-			st.StackStatus = cftypes.StackStatus(e.ResourceStatus)
-			break
-		}
+	return &cloudformation.DescribeStacksOutput{Stacks: []cftypes.Stack{s.describe()}}, nil
+}
+
+// describe is the stack as DescribeStacks shows it.
+func (s *Stack) describe() cftypes.Stack {
+	st := cftypes.Stack{StackId: aws.String(s.ID), StackName: aws.String(s.Name), StackStatus: cftypes.StackStatus(s.status()),
+		CreationTime: aws.Time(s.created), LastUpdatedTime: s.updated, Tags: s.tags, EnableTerminationProtection: aws.Bool(s.protected)}
+	if s.executed != "" {
+		st.ChangeSetId = aws.String(s.executed)
 	}
-	if st.StackStatus == cftypes.StackStatusCreateComplete || st.StackStatus == cftypes.StackStatusUpdateComplete {
-		for k, v := range s.outputs {
-			st.Outputs = append(st.Outputs, cftypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
+	if s.parent != nil {
+		st.ParentId, st.RootId = aws.String(s.parent.ID), aws.String(s.root().ID)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.run.params)) {
+		st.Parameters = append(st.Parameters, cftypes.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(s.run.params[k])})
+	}
+	switch st.StackStatus {
+	case cftypes.StackStatusCreateComplete, cftypes.StackStatusUpdateComplete, cftypes.StackStatusUpdateRollbackComplete:
+		for _, k := range slices.Sorted(maps.Keys(s.outputs)) {
+			st.Outputs = append(st.Outputs, cftypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(s.outputs[k])})
 		}
 	}
 	if s.reason != "" {
 		st.StackStatusReason = aws.String(s.reason)
 	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []cftypes.Stack{st}}, nil
+	return st
+}
+
+func (s *Stack) root() *Stack {
+	for s.parent != nil {
+		s = s.parent
+	}
+	return s
 }
 
 // DescribeEvents answers with OperationEvents, or as an endpoint without it.
@@ -297,13 +391,8 @@ func (f *Fake) DescribeCluster(_ context.Context, in *sagemaker.DescribeClusterI
 		return nil, err
 	}
 	name := aws.ToString(in.ClusterName)
-	var cur *ClusterState
-	for i, st := range f.clusters[name] {
-		if f.start.Add(st.At).Compare(f.now) <= 0 {
-			cur = &f.clusters[name][i]
-		}
-	}
-	if cur == nil || cur.Missing {
+	cur := f.clusterNow(name)
+	if cur == nil {
 		return nil, &smtypes.ResourceNotFound{Message: aws.String("Could not find cluster '" + name + "'.")}
 	}
 	out := &sagemaker.DescribeClusterOutput{ClusterName: aws.String(name), ClusterStatus: smtypes.ClusterStatus(cur.Status), InstanceGroups: cur.Groups}
@@ -313,43 +402,17 @@ func (f *Fake) DescribeCluster(_ context.Context, in *sagemaker.DescribeClusterI
 	return out, nil
 }
 
-func notScripted(op string) error { return fmt.Errorf("cloudtest: %s is not scripted", op) }
-
-// The operations below are not scripted; a test that needs one fails loudly.
-
-func (f *Fake) ListStackResources(context.Context, *cloudformation.ListStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.ListStackResourcesOutput, error) {
-	return nil, notScripted("ListStackResources")
-}
-func (f *Fake) ValidateTemplate(context.Context, *cloudformation.ValidateTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.ValidateTemplateOutput, error) {
-	return nil, notScripted("ValidateTemplate")
-}
-func (f *Fake) CreateChangeSet(context.Context, *cloudformation.CreateChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
-	return nil, notScripted("CreateChangeSet")
-}
-func (f *Fake) DescribeChangeSet(context.Context, *cloudformation.DescribeChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
-	return nil, notScripted("DescribeChangeSet")
-}
-func (f *Fake) ExecuteChangeSet(context.Context, *cloudformation.ExecuteChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
-	return nil, notScripted("ExecuteChangeSet")
-}
-func (f *Fake) DeleteChangeSet(context.Context, *cloudformation.DeleteChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
-	return nil, notScripted("DeleteChangeSet")
-}
-func (f *Fake) DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
-	return nil, notScripted("DeleteStack")
-}
-func (f *Fake) ListChangeSets(context.Context, *cloudformation.ListChangeSetsInput, ...func(*cloudformation.Options)) (*cloudformation.ListChangeSetsOutput, error) {
-	return nil, notScripted("ListChangeSets")
-}
-func (f *Fake) ListClusterNodes(context.Context, *sagemaker.ListClusterNodesInput, ...func(*sagemaker.Options)) (*sagemaker.ListClusterNodesOutput, error) {
-	return nil, notScripted("ListClusterNodes")
-}
-func (f *Fake) GetTemplate(context.Context, *cloudformation.GetTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error) {
-	return nil, notScripted("GetTemplate")
-}
-func (f *Fake) UpdateTerminationProtection(context.Context, *cloudformation.UpdateTerminationProtectionInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
-	return nil, notScripted("UpdateTerminationProtection")
-}
-func (f *Fake) DeleteCluster(context.Context, *sagemaker.DeleteClusterInput, ...func(*sagemaker.Options)) (*sagemaker.DeleteClusterOutput, error) {
-	return nil, notScripted("DeleteCluster")
+// clusterNow is the cluster's latest state whose time has come (nil when
+// it does not exist).
+func (f *Fake) clusterNow(name string) *ClusterState {
+	var cur *ClusterState
+	for i, st := range f.clusters[name] {
+		if f.start.Add(st.At).Compare(f.now) <= 0 {
+			cur = &f.clusters[name][i]
+		}
+	}
+	if cur == nil || cur.Missing {
+		return nil
+	}
+	return cur
 }

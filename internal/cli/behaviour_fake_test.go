@@ -1,0 +1,283 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/cloud/cloudtest"
+)
+
+// Command behaviour that once needed the emulator, on the fake cloud: the
+// same commands and the same checks, each in a fraction of a second.
+
+const quickstart = "../../examples/eks-quickstart.yaml"
+
+func stackOf(f *cloudtest.Fake, name string) *cloudformation.DescribeStacksOutput {
+	out, err := f.DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+// statusOf is a stack's status ("" when there is none).
+func statusOf(f *cloudtest.Fake, name string) string {
+	if out := stackOf(f, name); out != nil {
+		return string(out.Stacks[0].StackStatus)
+	}
+	return ""
+}
+
+func mustDeploy(t *testing.T, f *cloudtest.Fake, orch, spec string, extra ...string) {
+	t.Helper()
+	if code, out, errOut := deployOn(t, f, orch, spec, extra...); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func lastLines(out string, n int) []string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return lines[max(0, len(lines)-n):]
+}
+
+func TestDeployFailureNamesTheRootCause(t *testing.T) {
+	reason := "InvalidSubnet.Range: The CIDR '10.99.9.0/24' is invalid."
+	f := world(t)
+	f.Fail["PrivateSubnet2"] = reason
+	code, out, errOut := deployOn(t, f, "eks", quickstart)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	want := "Root cause: hpctl-ml-cluster/PrivateSubnetStack/PrivateSubnet2 (AWS::EC2::Subnet): " + reason
+	if last := lastLines(out, 1)[0]; last != want {
+		t.Errorf("last line %q\nwant      %q", last, want)
+	}
+
+	// The dead stack is refused, with what it died of, then replaced.
+	code, _, errOut = deployOn(t, f, "eks", quickstart)
+	if code != ExitUsage || !strings.Contains(errOut, "ROLLBACK_COMPLETE") || !strings.Contains(errOut, reason) ||
+		!strings.Contains(errOut, "--replace-failed") {
+		t.Errorf("dead stack: exit %d\n%s", code, errOut)
+	}
+	clear(f.Fail)
+	code, out, errOut = deployOn(t, f, "eks", quickstart, "--replace-failed")
+	if code != 0 || !strings.Contains(out, "deleting stack hpctl-ml-cluster (ROLLBACK_COMPLETE)") || !strings.Contains(out, "✓ hpctl-ml-cluster CREATE_COMPLETE") {
+		t.Errorf("--replace-failed: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A changed parameter goes through an update change set that shows the
+// parameter and the nested resource it changes; without a terminal it
+// needs --yes.
+func TestDeployChangedParameterGoesThroughAChangeSet(t *testing.T) {
+	f := world(t)
+	mustDeploy(t, f, "eks", quickstart)
+	bigger := specFile(t, "eks-quickstart.yaml", "capacityGiB: 1200", "capacityGiB: 2400")
+	code, out, errOut := deployOn(t, f, "eks", bigger)
+	if code != ExitUsage || !strings.Contains(errOut, "pass --yes") {
+		t.Errorf("without --yes and a terminal: exit %d\n%s", code, errOut)
+	}
+	code, out, errOut = deployOn(t, f, "eks", bigger, "--yes")
+	for _, want := range []string{"StorageCapacity  1200 → 2400", "> FsxFilesystemStack (AWS::CloudFormation::Stack)",
+		"> FSxLustreFileSystem (AWS::FSx::FileSystem): StorageCapacity", "0 to add, 1 to change, 0 to remove.",
+		"UPDATE_COMPLETE              FsxFilesystemStack/FSxLustreFileSystem (AWS::FSx::FileSystem)", "✓ hpctl-ml-cluster UPDATE_COMPLETE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if got := cloud.Parameters(&stackOf(f, "hpctl-ml-cluster").Stacks[0])["StorageCapacity"]; got != "2400" {
+		t.Errorf("StorageCapacity is %s", got)
+	}
+}
+
+func TestDeployJSONLinesParse(t *testing.T) {
+	f := world(t)
+	code, out, errOut := deployOn(t, f, "slurm", "../../examples/slurm-quickstart.yaml", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var kinds []string
+	var last map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var v map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("not JSON: %q: %v", sc.Text(), err)
+		}
+		kinds = append(kinds, v["type"].(string))
+		last = v
+	}
+	for _, k := range []string{"step", "event", "cluster", "summary"} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("no %q line in %v", k, kinds)
+		}
+	}
+	if last["type"] != "summary" || last["succeeded"] != true || last["status"] != "CREATE_COMPLETE" ||
+		last["cluster"].(map[string]any)["status"] != "InService" {
+		t.Errorf("last line %v", last)
+	}
+}
+
+func TestDestroyRefusesAStackHpctlDidNotMake(t *testing.T) {
+	f := world(t)
+	if err := f.CreateStack("hpctl-foreign", userStack); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := onFake(t, f, "destroy", "foreign", "--yes")
+	if code != ExitUsage || !strings.Contains(errOut, "was not made by hpctl (it has no hpctl:cluster tag)") || !strings.Contains(errOut, "--adopt") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if statusOf(f, "hpctl-foreign") != "CREATE_COMPLETE" {
+		t.Error("the refused destroy deleted something")
+	}
+	code, out, errOut = onFake(t, f, "destroy", "foreign", "--yes", "--adopt")
+	if code != 0 || statusOf(f, "hpctl-foreign") != "" {
+		t.Errorf("--adopt --yes: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A deletion that fails gives exit 4, the root cause and the command that
+// retries; that command, keeping what cannot be deleted, succeeds.
+func TestDestroyFailureThenRetain(t *testing.T) {
+	f := world(t)
+	mustDeploy(t, f, "eks", quickstart)
+	reason := "AccessDenied: not allowed to delete sagemaker-ml-cluster-bucket"
+	f.FailDelete["Bucket"] = reason
+	code, out, errOut := onFake(t, f, "destroy", "ml-cluster", "--yes")
+	retry := "Retry: hpctl destroy hpctl-ml-cluster --region us-west-2 --retain S3BucketStack/Bucket"
+	if last := lastLines(out, 2); code != ExitCleanup || last[1] != retry ||
+		last[0] != "Root cause: hpctl-ml-cluster/S3BucketStack/Bucket (AWS::S3::Bucket): "+reason {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	args := append(strings.Fields(strings.TrimPrefix(retry, "Retry: hpctl ")), "--yes")
+	code, out, errOut = onFake(t, f, args...)
+	if code != 0 || !strings.Contains(out, "kept by --retain: S3BucketStack/Bucket (AWS::S3::Bucket): sagemaker-ml-cluster-bucket") {
+		t.Fatalf("retry: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := f.Buckets(); statusOf(f, "hpctl-ml-cluster") != "" || !slices.Equal(got, []string{"hpctl-stand-ins", "sagemaker-ml-cluster-bucket"}) {
+		t.Errorf("left: stack %s, buckets %v", statusOf(f, "hpctl-ml-cluster"), got)
+	}
+}
+
+// The Slurm lifecycle stack empties the bucket it used when it is deleted;
+// for a brought bucket destroy needs the user's explicit agreement.
+func TestDestroyNeedsAgreementToEmptyABroughtBucket(t *testing.T) {
+	f := world(t)
+	f.Put("sagemaker-my-slurm", "data/keep.txt", []byte("the user's data/keep.txt"))
+	spec := specFile(t, "slurm-quickstart.yaml", "bucket: {}", "bucket: {name: sagemaker-my-slurm}")
+	mustDeploy(t, f, "slurm", spec)
+	code, out, errOut := onFake(t, f, "destroy", "-f", spec, "--yes")
+	if code != ExitUsage || !strings.Contains(errOut, "deletes every object in your bucket sagemaker-my-slurm") ||
+		!strings.Contains(errOut, "--empty-brought-bucket sagemaker-my-slurm") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if f.Object("sagemaker-my-slurm", "data/keep.txt") == nil {
+		t.Error("the refused destroy touched the bucket")
+	}
+	code, out, errOut = onFake(t, f, "destroy", "-f", spec, "--yes", "--empty-brought-bucket", "sagemaker-my-slurm", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var last map[string]any
+	if err := json.Unmarshal([]byte(lastLines(out, 1)[0]), &last); err != nil || last["type"] != "summary" || last["succeeded"] != true {
+		t.Errorf("last line %v (%v)", last, err)
+	}
+}
+
+// destroy NAME resolves to hpctl's own deployment (hpctl-NAME) before a
+// stack of someone else's named NAME, which it never touches; the user's
+// stack alone is refused, with --adopt offered only then.
+func TestDestroyByNameTakesOnlyHpctlsOwn(t *testing.T) {
+	f := world(t)
+	mustDeploy(t, f, "eks", quickstart)
+	if err := f.CreateStack("ml-cluster", userStack); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := onFake(t, f, "destroy", "ml-cluster", "--yes")
+	if code != 0 || !strings.Contains(out, "destroyed hpctl-ml-cluster") {
+		t.Fatalf("destroy: exit %d\n%s%s", code, out, errOut)
+	}
+	if statusOf(f, "hpctl-ml-cluster") != "" || statusOf(f, "ml-cluster") == "" {
+		t.Fatalf("after the destroy: hpctl-ml-cluster %q, the user's ml-cluster %q", statusOf(f, "hpctl-ml-cluster"), statusOf(f, "ml-cluster"))
+	}
+	code, _, errOut = onFake(t, f, "destroy", "ml-cluster", "--yes")
+	if code != ExitUsage || !strings.Contains(errOut, "stack ml-cluster was not made by hpctl") || !strings.Contains(errOut, "--adopt") || statusOf(f, "ml-cluster") == "" {
+		t.Errorf("the user's stack alone: exit %d\n%s", code, errOut)
+	}
+}
+
+// A complete stack whose cluster was deleted outside it is not up to date.
+func TestADeploymentWhoseClusterIsGoneIsNotUpToDate(t *testing.T) {
+	f := world(t)
+	mustDeploy(t, f, "slurm", "../../examples/slurm-quickstart.yaml")
+	if _, err := f.DeleteCluster(context.Background(), &sagemaker.DeleteClusterInput{ClusterName: aws.String("slurm-cluster")}); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Sleep(context.Background(), f.Step)
+	code, out, errOut := deployOn(t, f, "slurm", "../../examples/slurm-quickstart.yaml", "--yes")
+	if code != ExitUsage || !strings.Contains(errOut, "stack hpctl-slurm-cluster has nothing to change, but its HyperPod cluster slurm-cluster does not exist") ||
+		!strings.Contains(errOut, "finish the destroy (hpctl destroy hpctl-slurm-cluster), then deploy again") || strings.Contains(out, "No changes") {
+		t.Errorf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = onFake(t, f, "status", "slurm-cluster")
+	if code != 0 || !strings.Contains(out, "Cluster slurm-cluster: does not exist, though the stack made it") {
+		t.Errorf("status: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A destroy that deletes data asks for the cluster's name, not a y; a
+// near miss of a name is answered with the name meant.
+func TestDestroyOfDataAsksForTheClusterName(t *testing.T) {
+	f := world(t)
+	mustDeploy(t, f, "eks", quickstart)
+	code, out, errOut := onFake(t, f, "destroy", "ml-clustre", "--yes")
+	if code != 0 || !strings.Contains(out, "Nothing to destroy: no stack ml-clustre (nor hpctl-ml-clustre) in us-west-2.\n"+
+		"Did you mean ml-cluster? It is the nearest name of hpctl's deployments there: hpctl destroy ml-cluster --region us-west-2\n") {
+		t.Errorf("a near name: exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = onFakeTTY(t, f, "y\n", "destroy", "ml-cluster")
+	if code != ExitUsage || !strings.Contains(errOut, "This deletes data that cannot be brought back:\n  - FSx file system ") ||
+		!strings.Contains(errOut, "  - the objects of bucket sagemaker-ml-cluster-bucket\n") ||
+		!strings.Contains(errOut, `hpctl: "y" is not "ml-cluster"; nothing deleted`) {
+		t.Fatalf("a y for data: exit %d\n%s", code, errOut)
+	}
+	if statusOf(f, "hpctl-ml-cluster") != "CREATE_COMPLETE" {
+		t.Fatal("the deployment was touched")
+	}
+	code, out, errOut = onFakeTTY(t, f, "ml-cluster\n", "destroy", "ml-cluster")
+	if code != 0 || !strings.Contains(out, "✓ destroyed hpctl-ml-cluster") {
+		t.Fatalf("the name typed: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// No to the question of an update or a destroy changes nothing, exit 2.
+func TestNoToAnUpdateOrADestroyExits2(t *testing.T) {
+	f := world(t)
+	mustDeploy(t, f, "eks", quickstart)
+	scaled := specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3")
+	code, out, errOut := onFakeTTY(t, f, "n\n", "deploy", "eks", "-f", scaled, "--templates-bucket", standIns)
+	if code != ExitUsage || !strings.Contains(out, "Change set ") || !strings.HasSuffix(errOut, "Apply this change set to hpctl-ml-cluster? [y/N] Cancelled; nothing changed.\n") ||
+		statusOf(f, "hpctl-ml-cluster") != "CREATE_COMPLETE" {
+		t.Errorf("no to an update: exit %d, stack %s\n%s%s", code, statusOf(f, "hpctl-ml-cluster"), out, errOut)
+	}
+	if _, err := f.CreateChangeSet(context.Background(), &cloudformation.CreateChangeSetInput{StackName: aws.String("hpctl-empty"),
+		ChangeSetName: aws.String("hpctl-1"), ChangeSetType: "CREATE", TemplateBody: aws.String(userStack)}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = onFakeTTY(t, f, "n\n", "destroy", "hpctl-empty")
+	if code != ExitUsage || !strings.HasSuffix(errOut, "Destroy hpctl-empty? [y/N] Cancelled; nothing deleted.\n") || statusOf(f, "hpctl-empty") != "REVIEW_IN_PROGRESS" {
+		t.Errorf("no to a destroy: exit %d, stack %s\n%s", code, statusOf(f, "hpctl-empty"), errOut)
+	}
+}
