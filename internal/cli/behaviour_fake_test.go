@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/cloud/cloudtest"
+	"github.com/hpctl/hpctl/templates"
 )
 
 // Command behaviour that once needed the emulator, on the fake cloud: the
@@ -279,5 +282,163 @@ func TestNoToAnUpdateOrADestroyExits2(t *testing.T) {
 	code, _, errOut = onFakeTTY(t, f, "n\n", "destroy", "hpctl-empty")
 	if code != ExitUsage || !strings.HasSuffix(errOut, "Destroy hpctl-empty? [y/N] Cancelled; nothing deleted.\n") || statusOf(f, "hpctl-empty") != "REVIEW_IN_PROGRESS" {
 		t.Errorf("no to a destroy: exit %d, stack %s\n%s", code, statusOf(f, "hpctl-empty"), errOut)
+	}
+}
+
+// From the hosted templates, the Slurm quickstart's SSM stack is made from
+// hpctl's own template: the hosted one, as published, cannot be deployed.
+func TestSlurmQuickstartDeploysThroughHpctlsOwnSSMTemplate(t *testing.T) {
+	f := cloudtest.New()
+	hosted := "aws-sagemaker-hyperpod-cluster-setup-us-west-2-prod"
+	if code, out, errOut := onFake(t, f, "templates", "upload", "--bucket", hosted, "--stand-ins"); code != ExitOK {
+		t.Fatalf("upload: %d\n%s%s", code, out, errOut)
+	}
+	f.Put(hosted, ssmKey, []byte(published(t)))
+	code, out, errOut := onFake(t, f, "deploy", "slurm", "-f", "../../examples/slurm-quickstart.yaml", "--yes")
+	if code != ExitOK {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	st := stackOf(f, "hpctl-slurm-cluster-ssm")
+	if st == nil || st.Stacks[0].StackStatus != "CREATE_COMPLETE" {
+		t.Fatalf("the SSM stack: %v", st)
+	}
+	if got := cloud.Parameters(&st.Stacks[0])["ResourceNamePrefix"]; got != "sagemaker-slurm-cluster" {
+		t.Errorf("the SSM stack's ResourceNamePrefix is %q", got)
+	}
+	tpl, err := f.GetTemplate(context.Background(), &cloudformation.GetTemplateInput{StackName: aws.String("hpctl-slurm-cluster-ssm")})
+	if err != nil || !strings.Contains(aws.ToString(tpl.TemplateBody), "hpctl's own slurm-ssm-template.yaml") {
+		t.Errorf("the SSM stack does not run hpctl's own template: %v", err)
+	}
+	if code, out, errOut = onFake(t, f, "destroy", "slurm-cluster", "--yes"); code != ExitOK {
+		t.Errorf("destroy: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// Every example deploys and destroys again on the fake, leaving no stack,
+// cluster or bucket of the deployment, and a brought bucket with every
+// object it held. (The emulator's version of this test proves the same
+// for the network, EKS and Prometheus resources of three of them.)
+func TestDestroyEveryExampleOnTheFake(t *testing.T) {
+	examples, _ := filepath.Glob("../../examples/*.yaml")
+	for _, path := range examples {
+		name := filepath.Base(path)
+		t.Run(strings.TrimSuffix(name, ".yaml"), func(t *testing.T) {
+			f := world(t)
+			text, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			brought := ""
+			if strings.Contains(string(text), "bucket: {name: ") {
+				brought = "sagemaker-ml-team-lifecycle"
+				f.Put(brought, "keep/me.txt", []byte("the user's"))
+			}
+			buckets := f.Buckets()
+			orch, _, _ := strings.Cut(name, "-")
+			mustDeploy(t, f, orch, path)
+			code, out, errOut := onFake(t, f, "destroy", "-f", path, "--yes")
+			if code != 0 || !strings.Contains(out, "✓ destroyed") {
+				t.Fatalf("destroy: exit %d\n%s%s", code, out, errOut)
+			}
+			if got := f.Buckets(); !slices.Equal(got, buckets) {
+				t.Errorf("buckets %v after the destroy, %v before the deploy", got, buckets)
+			}
+			if brought != "" && f.Object(brought, "keep/me.txt") == nil {
+				t.Errorf("the brought bucket lost keep/me.txt")
+			}
+			if stacks, clusters := f.Live(); len(stacks)+len(clusters) != 0 {
+				t.Errorf("left: stacks %v, clusters %v", stacks, clusters)
+			}
+			code, out2, _ := onFake(t, f, "destroy", "-f", path, "--yes")
+			if code != 0 || !strings.Contains(out2, "Nothing to destroy") {
+				t.Errorf("second destroy: exit %d\n%s", code, out2)
+			}
+		})
+	}
+}
+
+// nestedOf lists a stack's nested stacks, sorted.
+func nestedOf(t *testing.T, f *cloudtest.Fake, stack string) []string {
+	t.Helper()
+	out, err := f.ListStackResources(context.Background(), &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range out.StackResourceSummaries {
+		if aws.ToString(r.ResourceType) == "AWS::CloudFormation::Stack" {
+			ids = append(ids, aws.ToString(r.LogicalResourceId))
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// A newer main template than hpctl knows deploys as the template says: the
+// plan, status and destroy name its unknown nested stacks, and destroy takes
+// them down in its own order.
+func TestAVariantTemplateDeploysAndDestroysWithItsDrift(t *testing.T) {
+	f := world(t)
+	variant, err := templates.Variant()
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  VpcId: {Type: String}\n  Level: {Type: String}\n" +
+		"Resources:\n  Record:\n    Type: AWS::SSM::Parameter\n    Properties: {Name: /hpctl-emu/audit, Type: String, Value: !Sub '${VpcId} ${Level}'}\n"
+	f.Put(standIns, "templates/main-stack-eks-based-template.yaml", variant)
+	// The variant reads its extra stack from the hosted bucket, whatever CustomBucketName says.
+	f.Put("aws-sagemaker-hyperpod-cluster-setup-us-west-2-prod", "templates/audit-template.yaml", []byte(audit))
+	spec := "../../examples/eks-quickstart.yaml"
+	code, out, errOut := deployOn(t, f, "eks", spec, "--yes")
+	if code != ExitOK {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := nestedOf(t, f, "hpctl-ml-cluster"); !slices.Contains(got, "ExtraAuditStack") || !slices.Contains(got, "S3GatewayEndpointStack") || slices.Contains(got, "S3EndpointStack") {
+		t.Errorf("nested stacks %v", got)
+	}
+	code, out, _ = onFake(t, f, "status", "ml-cluster")
+	if code != ExitOK || !strings.Contains(out, "ExtraAuditStack (not known to hpctl)") {
+		t.Errorf("status: exit %d\n%s", code, out)
+	}
+	code, out, _ = onFake(t, f, "destroy", "ml-cluster", "--dry-run")
+	if code != ExitOK || !strings.Contains(out, "? ExtraAuditStack is not known to hpctl (a newer template's; created when CreateVPCStack = true)") {
+		t.Errorf("destroy --dry-run: exit %d\n%s", code, out)
+	}
+	order := out[strings.Index(out, "in this order:"):]
+	if i, j := strings.Index(order, "ExtraAuditStack"), strings.Index(order, "VPCStack"); i < 0 || j < i {
+		t.Errorf("ExtraAuditStack reads VPCStack and must go first:\n%s", order)
+	}
+	if code, out, errOut = onFake(t, f, "destroy", "ml-cluster", "--yes"); code != ExitOK {
+		t.Errorf("destroy: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// An update whose rollback fails leaves the stack UPDATE_ROLLBACK_FAILED:
+// the deploy names the cause, and the next deploy refuses with the
+// command that goes on; once the rollback is continued, deploying works.
+func TestAnUpdateWhoseRollbackFailsSaysHowToGoOn(t *testing.T) {
+	f := world(t)
+	mustDeploy(t, f, "eks", quickstart)
+	f.Fail["HyperPodCluster"] = "ValidationException: no capacity for ml.g5.8xlarge"
+	f.FailRollback["HyperPodCluster"] = "ValidationException: the cluster is Updating"
+	scaled := specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3")
+	code, out, errOut := deployOn(t, f, "eks", scaled, "--yes")
+	if code != ExitFailed || !strings.Contains(out+errOut, "no capacity for ml.g5.8xlarge") || !strings.Contains(out+errOut, "UPDATE_ROLLBACK_FAILED") {
+		t.Fatalf("the failed update: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = deployOn(t, f, "eks", scaled, "--yes")
+	if code == 0 || !strings.Contains(errOut, "aws cloudformation continue-update-rollback --stack-name hpctl-ml-cluster") {
+		t.Fatalf("a deploy over UPDATE_ROLLBACK_FAILED: exit %d\n%s%s", code, out, errOut)
+	}
+	clear(f.Fail)
+	clear(f.FailRollback)
+	if _, err := f.ContinueUpdateRollback(context.Background(), &cloudformation.ContinueUpdateRollbackInput{StackName: aws.String("hpctl-ml-cluster")}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := onFake(t, f, "watch", "ml-cluster"); code != 1 || !strings.Contains(out, "UPDATE_ROLLBACK_COMPLETE") {
+		t.Fatalf("watching the continued rollback: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := deployOn(t, f, "eks", scaled, "--yes"); code != 0 || !strings.Contains(out, "UPDATE_COMPLETE") {
+		t.Fatalf("the deploy after the rollback: exit %d\n%s%s", code, out, errOut)
 	}
 }

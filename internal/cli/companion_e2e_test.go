@@ -50,31 +50,6 @@ func (e *e2e) hosted(t *testing.T) string {
 	return bucket
 }
 
-// From the hosted templates, the Slurm quickstart's SSM stack is made from
-// hpctl's own template: the hosted one, as published, cannot be deployed.
-func TestSlurmQuickstartDeploysThroughHpctlsOwnSSMTemplate(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.3})
-	e.hosted(t)
-	code, out, errOut := e.hpctl("deploy", "slurm", "-f", "../../examples/slurm-quickstart.yaml", "--yes")
-	if code != ExitOK {
-		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
-	}
-	st, err := e.c.CloudFormation.DescribeStacks(e.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("hpctl-slurm-cluster-ssm")})
-	if err != nil || st.Stacks[0].StackStatus != "CREATE_COMPLETE" {
-		t.Fatalf("the SSM stack: %v %v", err, st)
-	}
-	if got := cloud.Parameters(&st.Stacks[0])["ResourceNamePrefix"]; got != "sagemaker-slurm-cluster" {
-		t.Errorf("the SSM stack's ResourceNamePrefix is %q", got)
-	}
-	tpl, err := e.c.CloudFormation.GetTemplate(e.ctx, &cloudformation.GetTemplateInput{StackName: aws.String("hpctl-slurm-cluster-ssm")})
-	if err != nil || !strings.Contains(aws.ToString(tpl.TemplateBody), "hpctl's own slurm-ssm-template.yaml") {
-		t.Errorf("the SSM stack does not run hpctl's own template: %v", err)
-	}
-	if code, out, errOut = e.hpctl("destroy", "slurm-cluster", "--yes"); code != ExitOK {
-		t.Errorf("destroy: exit %d\n%s%s", code, out, errOut)
-	}
-}
-
 // A custom bucket holding the SSM template as published is refused before
 // anything changes, in CloudFormation's words.
 func TestABrokenCompanionTemplateIsRefusedBeforeAnyChange(t *testing.T) {

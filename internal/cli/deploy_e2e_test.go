@@ -72,23 +72,13 @@ func (e *e2e) hpctl(args ...string) (code int, stdout, stderr string) {
 // env names one).
 func (e *e2e) hpctlEnv(env map[string]string, args ...string) (code int, stdout, stderr string) {
 	e.t.Helper()
-	return e.run(env, nil, args)
+	return e.run(env, args)
 }
 
-// hpctlTTY runs the CLI as on a terminal, the user typing input.
-func (e *e2e) hpctlTTY(input string, args ...string) (code int, stdout, stderr string) {
-	e.t.Helper()
-	return e.run(nil, &input, args)
-}
-
-func (e *e2e) run(env map[string]string, typed *string, args []string) (code int, stdout, stderr string) {
+func (e *e2e) run(env map[string]string, args []string) (code int, stdout, stderr string) {
 	all := map[string]string{"AWS_REGION": emulator.Region, "HPCTL_CACHE_DIR": e.t.TempDir()}
 	maps.Copy(all, env)
-	ios, in, out, errOut := TestIO(all)
-	if typed != nil {
-		ios.InTTY = true
-		in.WriteString(*typed)
-	}
+	ios, _, out, errOut := TestIO(all)
 	code = Run(e.ctx, append(args, "--poll-interval", "50ms"), ios, "test")
 	return code, out.String(), errOut.String()
 }
@@ -311,40 +301,3 @@ func (e *e2e) broughtNetwork() []string {
 		"rtb-0a1b2c3d4e5f60001", tables[0], "rtb-0a1b2c3d4e5f60002", tables[1]}
 }
 
-// An update whose rollback fails leaves the stack UPDATE_ROLLBACK_FAILED:
-// the deploy names the cause, and the next deploy refuses with the
-// command that goes on; once the rollback is continued, deploying works.
-func TestAnUpdateWhoseRollbackFailsSaysHowToGoOn(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
-	if code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml"); code != 0 {
-		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
-	}
-	broken := emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2, Failures: []emulator.Failure{
-		{Stack: "*HyperPodClusterStack*", LogicalID: "NewHyperPodCluster", Operation: "update", Reason: "ValidationException: no capacity for ml.g5.8xlarge"},
-		{Stack: "*HyperPodClusterStack*", LogicalID: "NewHyperPodCluster", Operation: "rollback", Reason: "ValidationException: the cluster is Updating"},
-	}}
-	if err := e.emu.Configure(e.ctx, broken); err != nil {
-		t.Fatal(err)
-	}
-	scaled := specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3")
-	code, out, errOut := e.deploy("eks", scaled, "--yes")
-	if code != ExitFailed || !strings.Contains(out+errOut, "no capacity for ml.g5.8xlarge") || !strings.Contains(out+errOut, "UPDATE_ROLLBACK_FAILED") {
-		t.Fatalf("the failed update: exit %d\n%s%s", code, out, errOut)
-	}
-	code, out, errOut = e.deploy("eks", scaled, "--yes")
-	if code == 0 || !strings.Contains(errOut, "aws cloudformation continue-update-rollback --stack-name hpctl-ml-cluster") {
-		t.Fatalf("a deploy over UPDATE_ROLLBACK_FAILED: exit %d\n%s%s", code, out, errOut)
-	}
-	if err := e.emu.Configure(e.ctx, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.c.CloudFormation.ContinueUpdateRollback(e.ctx, &cloudformation.ContinueUpdateRollbackInput{StackName: aws.String("hpctl-ml-cluster")}); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errOut := e.hpctl("watch", "ml-cluster"); code != 1 || !strings.Contains(out, "UPDATE_ROLLBACK_COMPLETE") {
-		t.Fatalf("watching the continued rollback: exit %d\n%s%s", code, out, errOut)
-	}
-	if code, out, errOut := e.deploy("eks", scaled, "--yes"); code != 0 || !strings.Contains(out, "UPDATE_COMPLETE") {
-		t.Fatalf("the deploy after the rollback: exit %d\n%s%s", code, out, errOut)
-	}
-}

@@ -452,14 +452,62 @@ func (f *Fake) modify(s *Stack, ev *template.Evaluation, ch *change, c *clock) s
 	return ""
 }
 
-// updateRollback puts back what ran before a failed update.
+// updateRollback puts back what ran before a failed update. A resource
+// whose rollback fails (FailRollback), or a nested stack whose own
+// rollback failed, leaves the stack UPDATE_ROLLBACK_FAILED.
 func (f *Fake) updateRollback(s *Stack, before played, c *clock, failed, why string) string {
 	s.reason = fmt.Sprintf("The following resource(s) failed to update: [%s]. ", failed)
 	s.eventLocked(c.tick(f.Step), s.Name, s.ID, stackType, "UPDATE_ROLLBACK_IN_PROGRESS", s.reason)
 	s.run = before
+	if r := s.res[failed]; r != nil {
+		stuck, ok := f.FailRollback[failed]
+		if r.child != nil && r.child.final() == "UPDATE_ROLLBACK_FAILED" {
+			stuck, ok = fmt.Sprintf("Nested stack %s is in UPDATE_ROLLBACK_FAILED state and can not be updated.", r.child.ID), true
+		}
+		if ok {
+			s.eventLocked(c.tick(f.Step), failed, r.physical, r.typ, "UPDATE_FAILED", stuck)
+			s.reason = fmt.Sprintf("The following resource(s) failed to update: [%s]. ", failed)
+			s.eventLocked(c.tick(f.Step), s.Name, s.ID, stackType, "UPDATE_ROLLBACK_FAILED", s.reason)
+			return why
+		}
+	}
+	f.finishRollback(s, c)
+	return why
+}
+
+func (f *Fake) finishRollback(s *Stack, c *clock) {
 	s.eventLocked(c.tick(f.Step), s.Name, s.ID, stackType, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "")
 	s.eventLocked(c.tick(f.Step), s.Name, s.ID, stackType, "UPDATE_ROLLBACK_COMPLETE", "")
-	return why
+}
+
+// ContinueUpdateRollback finishes the rollback of an UPDATE_ROLLBACK_FAILED
+// stack and of its nested stacks in that state, as a person's
+// continue-update-rollback does (nothing fails the second time).
+func (f *Fake) ContinueUpdateRollback(_ context.Context, in *cloudformation.ContinueUpdateRollbackInput, _ ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.lookup(aws.ToString(in.StackName))
+	if err != nil {
+		return nil, err
+	}
+	if status := s.status(); status != "UPDATE_ROLLBACK_FAILED" {
+		return nil, validation("Stack [%s] is in %s state and can not continue the rollback", s.Name, status)
+	}
+	f.continueRollback(s, &clock{at: f.now.Sub(f.start)})
+	return &cloudformation.ContinueUpdateRollbackOutput{}, nil
+}
+
+func (f *Fake) continueRollback(s *Stack, c *clock) {
+	s.eventLocked(c.at, s.Name, s.ID, stackType, "UPDATE_ROLLBACK_IN_PROGRESS", "")
+	for _, id := range s.order {
+		if r := s.res[id]; r.child != nil && r.child.final() == "UPDATE_ROLLBACK_FAILED" {
+			s.eventLocked(c.tick(f.Step), id, r.physical, r.typ, "UPDATE_IN_PROGRESS", "")
+			f.continueRollback(r.child, c)
+			s.eventLocked(c.tick(f.Step), id, r.physical, r.typ, "UPDATE_COMPLETE", "")
+		}
+	}
+	s.reason = ""
+	f.finishRollback(s, c)
 }
 
 // DeleteChangeSet deletes a change set (and the nested ones it made).

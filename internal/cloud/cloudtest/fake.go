@@ -47,12 +47,13 @@ type Fake struct {
 	// Step is how long each resource of a played operation takes (1s).
 	Step time.Duration
 	// Fail makes the creation or update of resources of these logical IDs
-	// fail with the reason; FailDelete their deletion.
-	Fail, FailDelete map[string]string
-	seq              int
-	buckets          map[string]*Bucket
-	changeSets       map[string]*changeSet
-	tokens           map[string]bool
+	// fail with the reason; FailDelete their deletion, FailRollback the
+	// rollback of their failed update.
+	Fail, FailDelete, FailRollback map[string]string
+	seq                            int
+	buckets                        map[string]*Bucket
+	changeSets                     map[string]*changeSet
+	tokens                         map[string]bool
 }
 
 var _ cloud.CloudFormation = (*Fake)(nil)
@@ -76,7 +77,7 @@ func New() *Fake {
 	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	return &Fake{start: start, now: start, stacks: map[string]*Stack{}, clusters: map[string][]ClusterState{},
 		PageSize: 100, Calls: map[string]int{}, Errors: map[string][]error{}, Step: time.Second, Limit: 24 * time.Hour,
-		Fail: map[string]string{}, FailDelete: map[string]string{}, buckets: map[string]*Bucket{},
+		Fail: map[string]string{}, FailDelete: map[string]string{}, FailRollback: map[string]string{}, buckets: map[string]*Bucket{},
 		changeSets: map[string]*changeSet{}, tokens: map[string]bool{}}
 }
 
@@ -202,6 +203,17 @@ func (s *Stack) eventLocked(at time.Duration, logicalID, physicalID, typ, status
 		e.ResourceStatusReason = aws.String(reason)
 	}
 	s.events = append(s.events, timed{at: at, e: e})
+}
+
+// final is the status the stack's operation ends in, visible yet or not:
+// what a playing operation goes by.
+func (s *Stack) final() string {
+	for i := len(s.events) - 1; i >= 0; i-- {
+		if aws.ToString(s.events[i].e.LogicalResourceId) == s.Name {
+			return string(s.events[i].e.ResourceStatus)
+		}
+	}
+	return ""
 }
 
 // status is the stack's visible status ("" before its first event).
@@ -415,4 +427,23 @@ func (f *Fake) clusterNow(name string) *ClusterState {
 		return nil
 	}
 	return cur
+}
+
+// Live are the stacks that are not deleted and the clusters that exist.
+func (f *Fake) Live() (stacks, clusters []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for name, s := range f.stacks {
+		if name == s.Name && s.status() != "DELETE_COMPLETE" {
+			stacks = append(stacks, name)
+		}
+	}
+	for name := range f.clusters {
+		if f.clusterNow(name) != nil {
+			clusters = append(clusters, name)
+		}
+	}
+	slices.Sort(stacks)
+	slices.Sort(clusters)
+	return stacks, clusters
 }

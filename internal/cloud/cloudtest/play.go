@@ -212,7 +212,7 @@ func (f *Fake) deleteOne(s *Stack, r *resource, c *clock) string {
 	}
 	switch r.typ {
 	case stackType:
-		if r.child.status() == "DELETE_COMPLETE" {
+		if r.child.final() == "DELETE_COMPLETE" {
 			return ""
 		}
 		if failed := f.remove(r.child, c, nil); len(failed) > 0 {
