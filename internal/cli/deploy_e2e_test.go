@@ -300,4 +300,3 @@ func (e *e2e) broughtNetwork() []string {
 		"subnet-0a1b2c3d4e5f60003", subnets[2], "subnet-0a1b2c3d4e5f60004", subnets[3],
 		"rtb-0a1b2c3d4e5f60001", tables[0], "rtb-0a1b2c3d4e5f60002", tables[1]}
 }
-
