@@ -442,3 +442,51 @@ func TestAnUpdateWhoseRollbackFailsSaysHowToGoOn(t *testing.T) {
 		t.Fatalf("the deploy after the rollback: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// A spec that brings its own VPC creates none of the stacks it skips.
+func TestDeployBroughtNetworkCreatesNoSkippedStack(t *testing.T) {
+	f := world(t)
+	spec := "../../examples/eks-existing-vpc.yaml"
+	code, out, errOut := deployOn(t, f, "eks", spec)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, planJSON, _ := onFake(t, f, "plan", "eks", "-f", spec, "--output", "json")
+	if code != 0 {
+		t.Fatalf("plan: exit %d", code)
+	}
+	var p struct {
+		Stacks []struct {
+			Name, Kind, Action string
+			LogicalIDs         []string
+		}
+	}
+	if err := json.Unmarshal([]byte(planJSON), &p); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, s := range p.Stacks {
+		if s.Kind == "nested" && s.Action == "create" {
+			want = append(want, s.LogicalIDs...)
+		}
+	}
+	slices.Sort(want)
+	if got := nestedOf(t, f, "hpctl-ml-shared-vpc"); !slices.Equal(got, want) || slices.Contains(got, "VPCStack") {
+		t.Errorf("nested stacks %v\nthe plan creates %v", got, want)
+	}
+}
+
+// A deploy with --no-wait onto a stack another deploy is creating says what
+// runs and exits 3 at once, touching nothing; the first deploy ends well.
+func TestNoWaitExits3WhileAnotherDeployRuns(t *testing.T) {
+	f := world(t)
+	other := f.Stack("hpctl-slurm-cluster").Status(0, "CREATE_IN_PROGRESS", "User Initiated")
+	code, out, errOut := deployOn(t, f, "slurm", "../../examples/slurm-quickstart.yaml", "--yes", "--no-wait")
+	if code != ExitTimeout || !strings.Contains(errOut, "hpctl: stack hpctl-slurm-cluster is CREATE_IN_PROGRESS; --no-wait: not following it; CloudFormation goes on.") ||
+		!strings.Contains(errOut, "Re-attach with: hpctl watch hpctl-slurm-cluster --region us-west-2") || strings.Contains(out, "✓") {
+		t.Errorf("--no-wait: exit %d\n%s%s", code, out, errOut)
+	}
+	if st := stackOf(f, "hpctl-slurm-cluster"); st == nil || *st.Stacks[0].StackId != other.ID || f.Calls["CreateChangeSet"] != 0 {
+		t.Error("the stack was touched")
+	}
+}

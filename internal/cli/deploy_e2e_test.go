@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"maps"
 	"os"
 	"os/exec"
@@ -103,22 +102,6 @@ func specFile(t *testing.T, example string, replace ...string) string {
 	return path
 }
 
-func (e *e2e) nested(stack string) []string {
-	e.t.Helper()
-	out, err := e.c.CloudFormation.ListStackResources(e.ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var ids []string
-	for _, r := range out.StackResourceSummaries {
-		if aws.ToString(r.ResourceType) == "AWS::CloudFormation::Stack" {
-			ids = append(ids, aws.ToString(r.LogicalResourceId))
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 func TestDeployQuickstartsReachInService(t *testing.T) {
 	for _, tc := range []struct {
 		orch, spec, stack, cluster string
@@ -169,40 +152,6 @@ func TestDeployQuickstartsReachInService(t *testing.T) {
 				t.Errorf("second deploy: exit %d\n%s%s", code, out, errOut)
 			}
 		})
-	}
-}
-
-// A spec that brings its own VPC creates none of the stacks it skips.
-func TestDeployBroughtNetworkCreatesNoSkippedStack(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{})
-	net := e.broughtNetwork()
-	spec := specFile(t, "eks-existing-vpc.yaml", net...)
-	code, out, errOut := e.deploy("eks", spec)
-	if code != 0 {
-		t.Fatalf("exit %d\n%s%s", code, out, errOut)
-	}
-	code, planJSON, _ := e.hpctl("plan", "eks", "-f", spec, "--output", "json")
-	if code != 0 {
-		t.Fatalf("plan: exit %d", code)
-	}
-	var p struct {
-		Stacks []struct {
-			Name, Kind, Action string
-			LogicalIDs         []string
-		}
-	}
-	if err := json.Unmarshal([]byte(planJSON), &p); err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	for _, s := range p.Stacks {
-		if s.Kind == "nested" && s.Action == "create" {
-			want = append(want, s.LogicalIDs...)
-		}
-	}
-	slices.Sort(want)
-	if got := e.nested("hpctl-ml-shared-vpc"); !slices.Equal(got, want) || slices.Contains(got, "VPCStack") {
-		t.Errorf("nested stacks %v\nthe plan creates %v", got, want)
 	}
 }
 

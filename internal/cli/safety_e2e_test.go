@@ -124,33 +124,3 @@ func TestTwoDeploysAtOnce(t *testing.T) {
 		})
 	}
 }
-
-// A deploy with --no-wait onto a stack another deploy is creating says what
-// runs and exits 3 at once, touching nothing; the first deploy ends well.
-func TestNoWaitExits3WhileAnotherDeployRuns(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.05, ClusterSeconds: 0.5})
-	args := []string{"deploy", "slurm", "-f", "../../examples/slurm-quickstart.yaml", "--templates-bucket", standIns, "--yes"}
-	first := e.process(args...)
-	var stdout, stderr bytes.Buffer
-	first.Stdout, first.Stderr = &stdout, &stderr
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(60 * time.Second); e.status("hpctl-slurm-cluster") != "CREATE_IN_PROGRESS"; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the first deploy never got going: %s\n%s", stdout.String(), stderr.String())
-		}
-	}
-	id := e.mainID("hpctl-slurm-cluster")
-	code, out, errOut := e.hpctl(append(args, "--no-wait")...)
-	if code != ExitTimeout || !strings.Contains(errOut, "hpctl: stack hpctl-slurm-cluster is CREATE_IN_PROGRESS; --no-wait: not following it; CloudFormation goes on.") ||
-		!strings.Contains(errOut, "Re-attach with: hpctl watch hpctl-slurm-cluster --region "+emulator.Region) || strings.Contains(out, "✓") {
-		t.Errorf("--no-wait: exit %d\n%s%s", code, out, errOut)
-	}
-	if err := first.Wait(); err != nil || !strings.Contains(stdout.String(), "✓ hpctl-slurm-cluster CREATE_COMPLETE") {
-		t.Errorf("the first deploy: %v\n%s%s", err, stdout.String(), stderr.String())
-	}
-	if e.mainID("hpctl-slurm-cluster") != id {
-		t.Error("the stack was replaced")
-	}
-}
