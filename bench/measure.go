@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/deploy"
@@ -151,8 +152,11 @@ func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *input
 	return m, nil
 }
 
-// countEvents counts the events of the stack and of every stack nested in
-// it: what a tool could have shown.
+// countEvents counts the events of the deployment's operation in the stack
+// and in every stack nested in it: what a tool could have shown. The main
+// stack's REVIEW_IN_PROGRESS is not the operation's: CloudFormation writes
+// it when the change set is created, before the operation starts (hpctl
+// reports that as a step record of its own).
 func countEvents(ctx context.Context, c *cloud.Clients, stack string) (int, error) {
 	n := 0
 	p := cloudformation.NewDescribeStackEventsPaginator(c.CloudFormation, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack)})
@@ -161,7 +165,11 @@ func countEvents(ctx context.Context, c *cloud.Clients, stack string) (int, erro
 		if err != nil {
 			return 0, err
 		}
-		n += len(page.StackEvents)
+		for _, e := range page.StackEvents {
+			if string(e.ResourceStatus) != string(cftypes.StackStatusReviewInProgress) {
+				n++
+			}
+		}
 	}
 	res, err := c.CloudFormation.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
 	if err != nil {

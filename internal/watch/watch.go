@@ -55,8 +55,13 @@ type Watcher struct {
 	pending []Event
 	calls   map[string]int
 	cluster *Cluster
-	// clusterStarted is set once an AWS::SageMaker::Cluster resource is in progress.
-	clusterStarted bool
+	// clusterStarted is set while an AWS::SageMaker::Cluster resource is in
+	// progress; clusterEvent when one had an event in this poll.
+	clusterStarted, clusterEvent bool
+	// clusterQuiet counts the cluster's reads in a row that found it
+	// unchanged (up to maxClusterSkip); clusterSkip the polls still to pass
+	// before the next read.
+	clusterQuiet, clusterSkip int
 	// noDescribeEvents is set when the endpoint does not offer DescribeEvents.
 	noDescribeEvents bool
 	// settle is set when a poll saw a nested stack finish.
@@ -65,7 +70,7 @@ type Watcher struct {
 	// not (throttling, 5xx, resets, after the SDK's own retries); such reads
 	// are counted in calls["errors"], and both go out in every tick.
 	lastErr string
-	// quick counts the polls still to come at a quarter of the interval: a
+	// quick counts the polls still to come at a tenth of the interval: a
 	// nested stack finished and none is left in progress, so the root is
 	// finishing (or about to start the next one) and a full interval would
 	// only delay the end.
@@ -147,20 +152,62 @@ func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
 func (w *Watcher) wait() time.Duration {
 	if w.quick > 0 {
 		w.quick--
-		return w.opt.Interval / 4
+		return w.opt.Interval / 10
 	}
 	return w.opt.Interval
 }
 
+// quickPolls is how many polls, each a tenth of the interval, follow the
+// end of the last nested stack, for one interval: CloudFormation ends the
+// root (or starts its next stack) a moment after, and the watch sees it
+// within a tenth of an interval. A stack that starts ends them.
+const quickPolls = 10
+
+// maxClusterSkip bounds the polls the cluster's reads skip while it stays
+// the same: a HyperPod cluster takes tens of minutes to create, and its
+// state changes a few times in them. After a change it is read every poll
+// again, and the cluster resource's own events come with every poll.
+const maxClusterSkip = 4
+
+// clusterDue reports whether this poll reads the cluster.
+func (w *Watcher) clusterDue() bool {
+	if w.clusterSkip > 0 {
+		w.clusterSkip--
+		return false
+	}
+	return true
+}
+
+// readCluster reads the cluster, spacing the next read by how long it has
+// stayed the same.
+func (w *Watcher) readCluster(ctx context.Context) error {
+	before := w.cluster
+	c, err := w.describeCluster(ctx)
+	if err != nil {
+		return err
+	}
+	if before == nil || c == nil || !sameCluster(*before, *c) {
+		w.clusterQuiet = 0
+	} else {
+		w.clusterQuiet = min(w.clusterQuiet+1, maxClusterSkip)
+	}
+	w.clusterSkip = w.clusterQuiet
+	return nil
+}
+
 // settling starts the quick polls when a nested stack has finished and no
-// stack but the root is in progress.
+// stack but the root is in progress, and ends them when one is: then the
+// root is not finishing but starting its next stack.
 func (w *Watcher) settling() {
 	for _, t := range w.stacks {
 		if t != w.root && t.active {
+			w.quick = 0
 			return
 		}
 	}
-	w.quick = 4
+	if w.settle {
+		w.quick = quickPolls
+	}
 }
 
 func (w *Watcher) add(t *tracked) {
@@ -192,12 +239,13 @@ func (w *Watcher) poll(ctx context.Context) error {
 		w.emit(ev)
 	}
 	w.pending = w.pending[:0]
-	if w.settle {
-		w.settle = false
+	if w.settle || w.quick > 0 {
 		w.settling()
+		w.settle = false
 	}
-	if w.clusterStarted && w.opt.Cluster != "" && !w.opt.Deleting {
-		if _, err := w.describeCluster(ctx); err != nil {
+	if w.opt.Cluster != "" && !w.opt.Deleting && (w.clusterEvent || (w.clusterStarted && w.clusterDue())) {
+		w.clusterEvent = false
+		if err := w.readCluster(ctx); err != nil {
 			return w.failed(ctx, nil, err)
 		}
 	}
@@ -325,8 +373,11 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 	switch {
 	case ev.ResourceType == stackType && ev.PhysicalID != "" && ev.PhysicalID != t.id:
 		w.follow(t, ev)
-	case ev.ResourceType == "AWS::SageMaker::Cluster" && strings.HasSuffix(ev.Status, "_IN_PROGRESS"):
-		w.clusterStarted = true
+	case ev.ResourceType == "AWS::SageMaker::Cluster":
+		// Every event of the cluster resource is a moment to read it; once
+		// the resource is done, the summary reads it a last time.
+		w.clusterStarted = strings.HasSuffix(ev.Status, "_IN_PROGRESS")
+		w.clusterEvent, w.clusterSkip = true, 0
 	}
 	if strings.HasSuffix(ev.Status, "_FAILED") && !PointsElsewhere(ev.Reason) {
 		w.failures = append(w.failures, Cause{Time: ev.Time, Path: ev.Path, ResourceType: ev.ResourceType, Status: ev.Status, Reason: ev.Reason})

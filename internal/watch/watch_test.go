@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,8 +121,9 @@ func TestReadsOnlyNewEventsAndOnlyActiveStacks(t *testing.T) {
 		t.Errorf("%d events, want 13:\n%s", len(got), strings.Join(got, "\n"))
 	}
 	// 22 polls of the root (0s..21s, one page each but the first), the child
-	// from 1s to 4s: well under one call per stack per second.
-	if n := f.Calls["DescribeStackEvents"]; n > 32 {
+	// from 1s to 4s, the ten quick polls after the child's end: well under
+	// one call per stack per second.
+	if n := f.Calls["DescribeStackEvents"]; n > 38 {
 		t.Errorf("%d DescribeStackEvents calls", n)
 	}
 	if sum.APICalls["DescribeStackEvents"] != f.Calls["DescribeStackEvents"] {
@@ -295,6 +297,47 @@ func TestClusterIsFollowedUntilInService(t *testing.T) {
 	}
 }
 
+// While the cluster stays the same its reads are spaced out, up to one in
+// five polls; a change brings them back to every poll, and so does each
+// event of the cluster resource, so that its end is shown at once.
+func TestAnUnchangingClusterIsReadLessOften(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	hp := f.Stack("hpctl-ml-HyperPodClusterStack-Q")
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+		Nested(1*s, "HyperPodClusterStack", hp, "CREATE_IN_PROGRESS", "Resource creation Initiated").
+		Nested(62*s, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").Status(63*s, "CREATE_COMPLETE", "")
+	hp.Status(1*s, "CREATE_IN_PROGRESS", "").
+		Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
+		Resource(61*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_COMPLETE", "").Status(61*s, "CREATE_COMPLETE", "")
+	f.Cluster("ml", cloudtest.ClusterState{At: 2 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 0, 2)}},
+		cloudtest.ClusterState{At: 40 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 1, 2)}},
+		cloudtest.ClusterState{At: 61 * s, Status: "InService", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 2, 2)}})
+	start := f.Now()
+	sum, updates, err := run(t, f, Options{Stack: root.ID, Cluster: "ml"})
+	if err != nil || !sum.Succeeded {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	var shown []string
+	for _, u := range updates {
+		if c, ok := u.(Cluster); ok {
+			shown = append(shown, fmt.Sprintf("%s %s %d/%d", c.Time.Sub(start), c.Status, c.Groups[0].Current, c.Groups[0].Target))
+		}
+	}
+	// The change at 40 s is read within five polls; InService with the
+	// cluster resource's own event, in the same poll.
+	if len(shown) != 3 || !strings.HasSuffix(shown[0], "Creating 0/2") || shown[2] != "1m1s InService 2/2" {
+		t.Errorf("cluster shown %v", shown)
+	}
+	if at, _ := time.ParseDuration(strings.Fields(shown[1])[0]); at < 40*s || at > 45*s {
+		t.Errorf("the change at 40s was shown at %s", at)
+	}
+	// 60 polls while the cluster is created; every poll would be 60 reads.
+	if n := f.Calls["DescribeCluster"]; n > 20 {
+		t.Errorf("%d DescribeCluster calls in the cluster's 60 s", n)
+	}
+}
+
 func TestFailedClusterIsTheCause(t *testing.T) {
 	f := cloudtest.New()
 	root := f.Stack("hpctl-ml")
@@ -328,7 +371,7 @@ func TestInterruptEndsTheWatchNotTheStack(t *testing.T) {
 	}
 }
 
-// Once no nested stack is left in progress, the root is read four times as
+// Once no nested stack is left in progress, the root is read ten times as
 // often for an interval: its end is near, and a full interval would only
 // delay the exit.
 func TestTheEndIsReadSoon(t *testing.T) {
@@ -341,8 +384,8 @@ func TestTheEndIsReadSoon(t *testing.T) {
 	if err != nil || !sum.Succeeded {
 		t.Fatalf("%v %+v", err, sum)
 	}
-	if took := f.Now().Sub(start); took != 4500*time.Millisecond {
-		t.Errorf("the end was read after %s, want 4.5s (the first quick poll after 4.3s)", took)
+	if took := f.Now().Sub(start); took != 4300*time.Millisecond {
+		t.Errorf("the end was read after %s, want 4.3s (the third quick poll after 4s)", took)
 	}
 }
 
