@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,8 +61,9 @@ type Watcher struct {
 	clusterStarted, clusterEvent bool
 	// clusterQuiet counts the cluster's reads in a row that found it
 	// unchanged (up to maxClusterSkip); clusterSkip the polls still to pass
-	// before the next read.
+	// before the next read; clusterKey is what the last read found.
 	clusterQuiet, clusterSkip int
+	clusterKey                string
 	// noDescribeEvents is set when the endpoint does not offer DescribeEvents.
 	noDescribeEvents bool
 	// settle is set when a poll saw a nested stack finish.
@@ -129,6 +131,7 @@ func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
 
 	var summary Summary
 	for {
+		began := w.opt.Now()
 		if err := w.poll(ctx); err != nil {
 			return w.partial(), err
 		}
@@ -136,7 +139,10 @@ func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
 		if terminal(w.root.status) {
 			break
 		}
-		if err := w.opt.Sleep(ctx, w.wait()); err != nil {
+		// Polls start an interval apart, however long the reads took: a
+		// slow endpoint must not push a stack's next read past one
+		// interval after its last.
+		if err := w.opt.Sleep(ctx, max(0, w.wait()-w.opt.Now().Sub(began))); err != nil {
 			return w.partial(), err
 		}
 	}
@@ -179,19 +185,22 @@ func (w *Watcher) clusterDue() bool {
 }
 
 // readCluster reads the cluster, spacing the next read by how long it has
-// stayed the same.
+// stayed the same (a cluster that does not exist yet stays the same too).
 func (w *Watcher) readCluster(ctx context.Context) error {
-	before := w.cluster
 	c, err := w.describeCluster(ctx)
 	if err != nil {
 		return err
 	}
-	if before == nil || c == nil || !sameCluster(*before, *c) {
+	key := "absent"
+	if c != nil {
+		key = fmt.Sprintf("%s %s %v", c.Status, c.FailureMessage, c.Groups)
+	}
+	if key != w.clusterKey {
 		w.clusterQuiet = 0
 	} else {
 		w.clusterQuiet = min(w.clusterQuiet+1, maxClusterSkip)
 	}
-	w.clusterSkip = w.clusterQuiet
+	w.clusterKey, w.clusterSkip = key, w.clusterQuiet
 	return nil
 }
 

@@ -371,6 +371,43 @@ func TestInterruptEndsTheWatchNotTheStack(t *testing.T) {
 	}
 }
 
+// Polls start an interval apart however long their reads take: on a slow
+// endpoint (a quarter of a second a call) the root is still read once a
+// second, so no event waits longer than an interval.
+func TestPollsKeepTheirPaceOnASlowEndpoint(t *testing.T) {
+	f := cloudtest.New()
+	root, _ := tree(f)
+	root.Resource(4*s, "VPCStack", "AWS::CloudFormation::Stack", "CREATE_COMPLETE", "").
+		Resource(5*s, "Bucket", "AWS::S3::Bucket", "CREATE_IN_PROGRESS", "").
+		Resource(30*s, "Bucket", "AWS::S3::Bucket", "CREATE_COMPLETE", "").
+		Status(31*s, "CREATE_COMPLETE", "")
+	f.Latency = 250 * time.Millisecond
+	var reads []time.Duration
+	start := f.Now()
+	_, updates, err := run(t, f, Options{Stack: root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range updates {
+		if tick, ok := u.(Tick); ok {
+			reads = append(reads, tick.Time.Sub(start))
+		}
+	}
+	steady := 0
+	for i := 1; i < len(reads); i++ {
+		if reads[i-1] < 7*s { // the quick polls after VPCStack end by 7s
+			continue
+		}
+		if gap := reads[i] - reads[i-1]; gap != s {
+			t.Fatalf("polls %d and %d are %s apart, want 1s: %v", i-1, i, gap, reads)
+		}
+		steady++
+	}
+	if steady < 20 {
+		t.Errorf("%d steady polls: %v", steady, reads)
+	}
+}
+
 // Once no nested stack is left in progress, the root is read ten times as
 // often for an interval: its end is near, and a full interval would only
 // delay the exit.

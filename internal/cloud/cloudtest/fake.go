@@ -42,6 +42,8 @@ type Fake struct {
 	// DescribeEvents answers with these operation events; nil makes the
 	// operation unsupported, as on an emulator.
 	OperationEvents []cftypes.OperationEvent
+	// Latency is how long each call takes on the fake clock (0: none).
+	Latency time.Duration
 	// Limit ends any sleep past this much fake time (24h) with an error.
 	Limit time.Duration
 	// Step is how long each resource of a played operation takes (1s).
@@ -257,6 +259,7 @@ func (s *Stack) visible() []cftypes.StackEvent {
 
 func (f *Fake) call(op string) error {
 	f.Calls[op]++
+	f.now = f.now.Add(f.Latency)
 	if errs := f.Errors[op]; len(errs) > 0 {
 		f.Errors[op] = errs[1:]
 		return errs[0]
