@@ -513,8 +513,8 @@ func TestFatalReadsEndTheWatchAtOnce(t *testing.T) {
 	}{
 		{"denied stack events", "DescribeStackEvents", []error{cloudtest.Denied("cloudformation:DescribeStackEvents")}, "stack hpctl-ml", "AccessDenied"},
 		{"expired on a nested stack", "DescribeStackEvents", []error{nil, nil, cloudtest.Expired()}, "stack hpctl-ml/HyperPodClusterStack", "ExpiredToken"},
-		{"denied cluster", "DescribeCluster", []error{cloudtest.Denied("sagemaker:DescribeCluster")}, "cluster ml", "AccessDenied"},
-		{"denied cluster after the stacks", "DescribeCluster", []error{nil, nil, nil, cloudtest.Denied("sagemaker:DescribeCluster")}, "cluster ml", "AccessDenied"},
+		{"denied cluster", "DescribeCluster", []error{cloudtest.Denied("sagemaker:DescribeCluster")}, "cluster ml", "AccessDeniedException"},
+		{"denied cluster after the stacks", "DescribeCluster", []error{nil, nil, nil, cloudtest.Denied("sagemaker:DescribeCluster")}, "cluster ml", "AccessDeniedException"},
 		{"denied final describe", "DescribeStacks", []error{cloudtest.Denied("cloudformation:DescribeStacks")}, "stack hpctl-ml", "AccessDenied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

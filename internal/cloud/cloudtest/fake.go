@@ -110,9 +110,15 @@ func Throttling() error {
 	return &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded", Fault: smithy.FaultClient}
 }
 
-// Denied is the error AWS gives an identity without the permission.
+// Denied is the error AWS gives an identity without the permission, in
+// the service's own code: the JSON-protocol services (SageMaker) say
+// AccessDeniedException, CloudFormation and S3 AccessDenied.
 func Denied(action string) error {
-	return &smithy.GenericAPIError{Code: "AccessDenied", Fault: smithy.FaultClient,
+	code := "AccessDenied"
+	if strings.HasPrefix(action, "sagemaker:") {
+		code = "AccessDeniedException"
+	}
+	return &smithy.GenericAPIError{Code: code, Fault: smithy.FaultClient,
 		Message: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: " + action}
 }
 
@@ -257,14 +263,39 @@ func (s *Stack) visible() []cftypes.StackEvent {
 	return out
 }
 
+// call counts a call and answers the error scripted for it, wrapped as the
+// SDK wraps a service's error: the operation and service it came from,
+// which hpctl turns into the IAM action it names.
 func (f *Fake) call(op string) error {
 	f.Calls[op]++
 	f.now = f.now.Add(f.Latency)
 	if errs := f.Errors[op]; len(errs) > 0 {
 		f.Errors[op] = errs[1:]
-		return errs[0]
+		if errs[0] == nil {
+			return nil
+		}
+		return &smithy.OperationError{ServiceID: serviceOf(op), OperationName: op, Err: errs[0]}
 	}
 	return nil
+}
+
+func serviceOf(op string) string {
+	switch op {
+	case "DescribeCluster", "ListClusterNodes", "DeleteCluster":
+		return "SageMaker"
+	case "HeadBucket", "HeadObject", "GetObject", "PutObject", "CopyObject", "ListObjectsV2", "CreateBucket", "PutBucketEncryption",
+		"PutPublicAccessBlock", "PutBucketTagging", "GetBucketTagging", "GetBucketEncryption", "GetPublicAccessBlock",
+		"ListObjectVersions", "DeleteObjects":
+		return "S3"
+	}
+	return "CloudFormation"
+}
+
+// Outage is the error of a service that fails every call (a 500), after
+// the SDK's retries gave up.
+func Outage() error {
+	return &httpError{GenericAPIError: smithy.GenericAPIError{Code: "InternalFailure", Message: "We encountered an internal error. Please try again.",
+		Fault: smithy.FaultServer}, status: 500}
 }
 
 // lookup finds a stack by ID, or by name while it is not deleted, as

@@ -9,15 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-
-	"github.com/hpctl/hpctl/internal/emulator"
+	"github.com/hpctl/hpctl/internal/cloud/cloudtest"
 )
 
 // Every kind of NDJSON record the streaming commands write is pinned by a
 // golden file of its shape: each member, its JSON type, and the value of
-// the members a reader branches on. Real commands on the emulator (a
+// the members a reader branches on. Real commands on the fake cloud (a
 // deploy, an update, a bad spec, a denied read, a destroy, one stopped
 // half-way, a refusal) write the records, and each must conform: no member
 // the golden file does not name, no other type or value. Members that show
@@ -26,11 +23,11 @@ import (
 // Golden -update` adds what the records show to the files; a member that
 // goes away is removed from them by hand.
 func TestRecordsGolden(t *testing.T) {
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.005, ClusterSeconds: 0.2})
+	f := world(t)
 	kinds := map[string]any{}
 	collect := func(scenario string, wantCode int, args ...string) {
 		t.Helper()
-		code, out, errOut := e.hpctl(append(args, "--output", "json")...)
+		code, out, errOut := onFake(t, f, append(args, "--output", "json")...)
 		if code != wantCode {
 			t.Fatalf("%s: exit %d, want %d\n%s%s", scenario, code, wantCode, out, errOut)
 		}
@@ -46,11 +43,10 @@ func TestRecordsGolden(t *testing.T) {
 	collect("deploy", 0, "deploy", "eks", "-f", quickstart, "--templates-bucket", standIns)
 	collect("update", 0, "deploy", "eks", "-f", specFile(t, "eks-quickstart.yaml", "count: 2", "count: 3"), "--templates-bucket", standIns, "--yes")
 	collect("spec", ExitUsage, "deploy", "eks", "-f", specFile(t, "eks-quickstart.yaml", "count: 2", "count: two"), "--templates-bucket", standIns)
-	e.denyVia(t, emulator.Denial{Op: "DescribeCluster", Code: "AccessDenied"})
+	f.Errors["DescribeCluster"] = []error{cloudtest.Denied("sagemaker:DescribeCluster")}
 	collect("denied", ExitFailed, "watch", "ml-cluster")
-	t.Setenv("AWS_ENDPOINT_URL", e.emu.URL)
-	e.denyVia(t, emulator.Denial{Op: "DeleteStack", Code: emulator.Outage})
-	code, out, errOut := e.hpctlEnv(map[string]string{"AWS_MAX_ATTEMPTS": "1"}, "destroy", "ml-cluster", "--yes", "--output", "json")
+	f.Errors["DeleteStack"] = []error{cloudtest.Outage()}
+	code, out, errOut := onFake(t, f, "destroy", "ml-cluster", "--yes", "--output", "json")
 	if code != ExitCleanup {
 		t.Fatalf("stopped destroy: exit %d\n%s%s", code, out, errOut)
 	}
@@ -59,9 +55,8 @@ func TestRecordsGolden(t *testing.T) {
 			kinds[k+"-stopped"] = mergeShapes(kinds[k+"-stopped"], recordShape(r))
 		}
 	}
-	t.Setenv("AWS_ENDPOINT_URL", e.emu.URL)
 	collect("destroy", 0, "destroy", "ml-cluster", "--yes")
-	if _, err := e.c.CloudFormation.CreateStack(e.ctx, &cloudformation.CreateStackInput{StackName: aws.String("theirs"), TemplateBody: aws.String(userStack)}); err != nil {
+	if err := f.CreateStack("theirs", userStack); err != nil {
 		t.Fatal(err)
 	}
 	collect("refused", ExitUsage, "destroy", "theirs", "--yes")
