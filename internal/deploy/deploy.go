@@ -586,7 +586,7 @@ func (d *Deployer) Execute(ctx context.Context, prep *Prepared, emit func(watch.
 		return watch.Summary{}, fmt.Errorf("execute change set: %w", err)
 	}
 	d.step(emit, "executing change set %s", cs.Name)
-	return d.finish(d.watcher(watch.Options{Stack: cs.StackID, AfterEventID: after, Cluster: cluster}).Run(ctx, emit))
+	return d.finish(d.watcher(watch.Options{Stack: cs.StackID, AfterEventID: after, Cluster: cluster, Resources: len(cs.Changes)}).Run(ctx, emit))
 }
 
 // startedElsewhere reports, after a change set failed to execute, that its

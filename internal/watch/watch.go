@@ -33,6 +33,10 @@ type Options struct {
 	// Deleting says the operation is a delete: DELETE_COMPLETE is success and
 	// the cluster is followed until it is gone.
 	Deleting bool
+	// Resources is how many of the root's own resources the operation
+	// creates, updates or deletes (its change set's; 0 when not known):
+	// once all have finished, the root's end is near.
+	Resources int
 	// Interval between polls (default 2s).
 	Interval time.Duration
 	// Now and Sleep stand in for the clock in tests.
@@ -206,10 +210,25 @@ func (w *Watcher) readCluster(ctx context.Context) error {
 
 // settling starts the quick polls when a nested stack has finished and no
 // stack but the root is in progress, and ends them when one is: then the
-// root is not finishing but starting its next stack.
+// root is not finishing but starting its next stack. When the change set
+// said how many resources the root has to see to, the polls wait until all
+// of them have finished: between two waves of stacks the root's end is not
+// near, and quick polls there would only cost calls.
 func (w *Watcher) settling() {
 	for _, t := range w.stacks {
 		if t != w.root && t.active {
+			w.quick = 0
+			return
+		}
+	}
+	if w.opt.Resources > 0 {
+		done := 0
+		for _, r := range w.root.resources {
+			if !strings.HasSuffix(r.status, "_IN_PROGRESS") {
+				done++
+			}
+		}
+		if done < w.opt.Resources {
 			w.quick = 0
 			return
 		}

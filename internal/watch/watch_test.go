@@ -371,6 +371,43 @@ func TestInterruptEndsTheWatchNotTheStack(t *testing.T) {
 	}
 }
 
+// Between two waves of nested stacks the root's end is not near: told how
+// many resources the root has to see to, the watch keeps its pace there and
+// polls quickly only once the last of them has finished.
+func TestQuickPollsWaitForTheRootsLastResource(t *testing.T) {
+	script := func(f *cloudtest.Fake) *cloudtest.Stack {
+		root := f.Stack("hpctl-ml")
+		a, b := f.Stack("hpctl-ml-A-1"), f.Stack("hpctl-ml-B-2")
+		root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+			Nested(1*s, "A", a, "CREATE_IN_PROGRESS", "Resource creation Initiated").
+			Nested(3*s, "A", a, "CREATE_COMPLETE", "").
+			Nested(6*s, "B", b, "CREATE_IN_PROGRESS", "Resource creation Initiated").
+			Nested(8*s, "B", b, "CREATE_COMPLETE", "").
+			Status(8300*time.Millisecond, "CREATE_COMPLETE", "")
+		a.Status(1*s, "CREATE_IN_PROGRESS", "").Status(3*s, "CREATE_COMPLETE", "")
+		b.Status(6*s, "CREATE_IN_PROGRESS", "").Status(8*s, "CREATE_COMPLETE", "")
+		return root
+	}
+	for _, tc := range []struct {
+		resources int
+		calls     int
+	}{{0, 27}, {2, 18}} { // without the count, ten quick polls between the waves
+		f := cloudtest.New()
+		root := script(f)
+		start := f.Now()
+		sum, _, err := run(t, f, Options{Stack: root.ID, Resources: tc.resources})
+		if err != nil || !sum.Succeeded {
+			t.Fatalf("%v %+v", err, sum)
+		}
+		if took := f.Now().Sub(start); took != 8300*time.Millisecond {
+			t.Errorf("resources %d: the end was read after %s, want 8.3s", tc.resources, took)
+		}
+		if n := f.Calls["DescribeStackEvents"]; n != tc.calls {
+			t.Errorf("resources %d: %d DescribeStackEvents calls, want %d", tc.resources, n, tc.calls)
+		}
+	}
+}
+
 // Polls start an interval apart however long their reads take: on a slow
 // endpoint (a quarter of a second a call) the root is still read once a
 // second, so no event waits longer than an interval.

@@ -145,10 +145,7 @@ func (f *Fake) createChild(s *Stack, r *resource, props template.Value, c *clock
 		s.eventLocked(c.tick(f.Step), r.id, child.ID, stackType, "CREATE_FAILED", err.Error())
 		return err.Error()
 	}
-	run.params = map[string]string{}
-	for _, k := range props.Field("Parameters").Keys() {
-		run.params[k] = props.Field("Parameters").Field(k).String()
-	}
+	run.params = childParams(props)
 	if failed := f.create(child, run, c, ""); failed != "" {
 		why := fmt.Sprintf("Embedded stack %s was not successfully created: %s", child.ID, child.reason)
 		s.eventLocked(c.tick(f.Step), r.id, child.ID, stackType, "CREATE_FAILED", why)
@@ -236,6 +233,8 @@ func (f *Fake) deleteOne(s *Stack, r *resource, c *clock) string {
 func (f *Fake) resolve(s *Stack, ev *template.Evaluation, x any) template.Value {
 	v, err := ev.Resolve(f.substitute(s, x))
 	if err != nil {
+		// What the fake cannot evaluate stands as the reason, where a test
+		// reading the value sees it.
 		v, _ = ev.Resolve(err.Error())
 	}
 	return v
