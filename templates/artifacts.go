@@ -13,7 +13,7 @@ import (
 // is built the same way every time, so that an upload finds it unchanged.
 func artifacts() ([]Object, error) {
 	var out []Object
-	for _, name := range []string{"hp-lambda-function.zip"} {
+	for _, name := range []string{"hp-lambda-function.zip", "private-subnet-tagging-lambda-function.zip"} {
 		var buf bytes.Buffer
 		w := zip.NewWriter(&buf)
 		f, err := w.CreateHeader(&zip.FileHeader{Name: "lambda_function.py", Method: zip.Deflate,

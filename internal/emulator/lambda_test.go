@@ -1,6 +1,9 @@
 package emulator
 
 import (
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,4 +59,60 @@ func TestLambdaCodeMustBeInTheBucket(t *testing.T) {
 	create("nobucket", "no-such-code-bucket", "x.zip")
 	f.settle("nobucket")
 	inOrder(t, f.events("nobucket"), "Function CREATE_FAILED InvalidRequest: Resource handler returned message: \"Error occurred while GetObject. S3 Error Code: NoSuchBucket.")
+}
+
+// The subnet-tagging custom resource, told by its type: the stand-in of
+// the hosted private-subnet-tagging template tags the private subnets for
+// internal load balancers, a delete leaves the tags, and a subnet that
+// does not exist fails it in EC2's words.
+func TestSubnetTaggingTagsTheSubnets(t *testing.T) {
+	f := setup(t, Settings{})
+	body, err := os.ReadFile("../../templates/eks/private-subnet-tagging-template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.put("code-bucket", "resources/artifacts/private-subnet-tagging-lambda-function.zip", "PK\x05\x06"+string(make([]byte, 18)))
+	net := f.create("net", `Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.4.0.0/16}}
+  A: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.4.1.0/24}}
+  B: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.4.2.0/24}}
+Outputs:
+  Subnets: {Value: !Join [",", [!Ref A, !Ref B]]}
+`)
+	subnets := outputs(f.settle(net))["Subnets"]
+	tagging := func(name, ids string) string {
+		t.Helper()
+		out, err := f.c.CloudFormation.CreateStack(f.ctx, &cloudformation.CreateStackInput{StackName: aws.String(name), TemplateBody: aws.String(string(body)),
+			Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityIam},
+			Parameters: []cftypes.Parameter{{ParameterKey: aws.String("CustomResourceS3Bucket"), ParameterValue: aws.String("code-bucket")},
+				{ParameterKey: aws.String("PrivateSubnetIds"), ParameterValue: aws.String(ids)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.StackId)
+	}
+	id := tagging("tags", subnets)
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusCreateComplete {
+		t.Fatalf("tagging: %s\n%v", s.StackStatus, f.events(id))
+	}
+	want := []string{}
+	for _, s := range strings.Split(subnets, ",") {
+		want = append(want, s+" kubernetes.io/role/internal-elb=1")
+	}
+	slices.Sort(want)
+	inv, err := f.emu.Inventory(f.ctx, Region)
+	if err != nil || !slices.Equal(inv["subnetTags"], want) {
+		t.Errorf("subnet tags %v (%v), want %v", inv["subnetTags"], err, want)
+	}
+	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle(id)
+	if inv, _ := f.emu.Inventory(f.ctx, Region); !slices.Equal(inv["subnetTags"], want) {
+		t.Errorf("after the delete: %v, want the tags kept", inv["subnetTags"])
+	}
+	bad := tagging("bad", "subnet-0123456789abcdef0")
+	f.settle(bad)
+	inOrder(t, f.events(bad), "SubnetTaggingFunc CREATE_FAILED Received response status [FAILED] from custom resource. Message returned: "+
+		"An error occurred (InvalidSubnetID.NotFound) when calling the CreateTags operation: The subnet ID 'subnet-0123456789abcdef0' does not exist")
 }

@@ -24,13 +24,18 @@ def inventory(region):
     ec2 = ec2_backends[ACCOUNT][region]
     defaults = {v.id for v in ec2.vpcs.values() if v.is_default}
     mine = lambda vpc_id: vpc_id not in defaults  # noqa: E731
+    subnets = {s.id for by_zone in ec2.subnets.values() for s in by_zone.values() if mine(s.vpc_id)}
     out = {
         "stacks": sorted(f"{s.name} {s.status}" for s in cfn.stacks.values()),
         "exports": sorted(cfn.exports),
         "clusters": sorted(sagemaker_backends[ACCOUNT][region].clusters),
         "buckets": sorted(s3_backends[ACCOUNT]["aws"].buckets),
         "vpcs": sorted(v.id for v in ec2.vpcs.values() if not v.is_default),
-        "subnets": sorted(s.id for by_zone in ec2.subnets.values() for s in by_zone.values() if mine(s.vpc_id)),
+        "subnets": sorted(subnets),
+        # Tags a stack put on subnets it did not make (the subnet-tagging
+        # Lambda's) outlive it, as on AWS.
+        "subnetTags": sorted(f"{t['resource_id']} {t['key']}={t['value']}" for t in ec2.describe_tags(filters={"resource-id": sorted(subnets)})
+                             if subnets and not t["key"].startswith("aws:")),
         "routeTables": sorted(rt.id for rt in ec2.route_tables.values() if mine(rt.vpc_id) and not rt.main_association_id),
         "securityGroups": sorted(g.id for groups in ec2.groups.values() for g in groups.values()
                                  if mine(g.vpc_id) and g.name != "default"),

@@ -1,11 +1,12 @@
 """Stand-ins for the Lambda-backed custom resources of the hosted templates.
 
 moto would run a custom resource's Lambda in Docker, which these machines do
-not have. A stand-in template names one of these handlers instead, through a
-ServiceToken ending in function:hpctl-emulator-<kind>, and the engine runs
-the handler in-process. Each does what the hosted Lambda does to AWS state,
-so that what hpctl sees (objects in the lifecycle bucket, the generated
-cluster template, an extra top-level stack) is what it would see on AWS.
+not have. The engine runs a handler in-process instead, chosen by what the
+resource is (its type and the properties the hosted Lambda reads; its
+ServiceToken is whatever the template says). Each does what the hosted
+Lambda does to AWS state, so that what hpctl sees (objects in the lifecycle
+bucket, the generated cluster template, an extra top-level stack, tagged
+subnets) is what it would see on AWS.
 """
 
 import copy
@@ -16,7 +17,21 @@ from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 from moto.s3.models import s3_backends
 
-PREFIX = "hpctl-emulator-"
+def kind_of(resource_type, props):
+    """The handler of a custom resource, by its type and the properties its
+    hosted Lambda reads (None when the emulator does not know it)."""
+    keys = set(props)
+    if resource_type == "Custom::SubnetTagging" or {"PrivateSubnetIds", "Tags"} == keys - {"ServiceToken"}:
+        return "subnet-tagging"
+    if {"StackName", "StackTemplateUrl"} <= keys:
+        return "top-level-stack"
+    if {"ClusterName", "InstanceGroupSettings1"} <= keys:
+        return "cluster-template"
+    if {"BucketName", "Objects"} <= keys:
+        return "lifecycle-scripts"
+    if {"FsxAvailabilityZoneId", "PrivateSubnetIds"} <= keys:
+        return "fsx-helper"
+    return None
 
 
 def is_custom(resource_type):
@@ -57,12 +72,11 @@ class Native(CloudFormationModel):
 
 def create(stack, logical_id, entry):
     props = parsing.clean_json(entry.get("Properties") or {}, stack.resource_map)
-    token = str(props.get("ServiceToken", ""))
-    function = token.rsplit(":", 1)[-1]
-    kind = function[len(PREFIX):] if function.startswith(PREFIX) else None
+    kind = kind_of(entry.get("Type", ""), props)
     if kind not in HANDLERS:
         from .engine import EmulatorError
-        raise EmulatorError(f"custom resource {logical_id}: ServiceToken {token} is not a handler the emulator runs")
+        raise EmulatorError(f"custom resource {logical_id} ({entry.get('Type')}, properties {sorted(props)}): "
+                            "the emulator does not know what its Lambda does")
     physical_id, data = HANDLERS[kind].create(stack, logical_id, props)
     return Native(kind, physical_id, data, stack, props)
 
@@ -336,7 +350,37 @@ class FsxHelper:
         pass
 
 
+class SubnetTagging:
+    """The hosted private-subnet-tagging Lambda: ec2:CreateTags of its Tags
+    on every subnet of PrivateSubnetIds, on create and on update; a delete
+    leaves the tags (hosted-templates.md, PrivateSubnetTagsStack)."""
+
+    rerun_on_update = True
+
+    @staticmethod
+    def create(stack, logical_id, props):
+        from .state import LambdaFailed
+        ec2 = ec2_backends[stack.account_id][stack.region_name]
+        subnets = split(props.get("PrivateSubnetIds"))
+        tags = {t["Key"]: str(t["Value"]) for t in props.get("Tags") or []}
+        for subnet_id in subnets:
+            try:
+                ec2.get_subnet(subnet_id)
+            except Exception:
+                # The Lambda's boto3 error, as its handler reports it.
+                raise LambdaFailed(f"An error occurred (InvalidSubnetID.NotFound) when calling the CreateTags operation: "
+                                   f"The subnet ID '{subnet_id}' does not exist")
+        if subnets and tags:
+            ec2.create_tags(subnets, tags)
+        return f"{logical_id}-{'-'.join(subnets)}", {}
+
+    @staticmethod
+    def delete(native):
+        pass
+
+
 HANDLERS = {
+    "subnet-tagging": SubnetTagging,
     "fsx-helper": FsxHelper,
     "lifecycle-scripts": LifecycleScripts,
     "cluster-template": ClusterTemplate,

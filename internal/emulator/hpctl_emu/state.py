@@ -153,6 +153,16 @@ class PropertiesInvalid(Exception):
     message alone, without a code."""
 
 
+class LambdaFailed(PropertiesInvalid):
+    """A custom resource whose Lambda answered FAILED: CloudFormation's
+    reason is "Received response status [FAILED] from custom resource.
+    Message returned: <the Lambda's reason>" (AWS CloudFormation User
+    Guide, "Custom resources", response objects), without a code."""
+
+    def __init__(self, message):
+        super().__init__(f"Received response status [FAILED] from custom resource. Message returned: {message}")
+
+
 def invalid(logical_id, detail):
     return PropertiesInvalid(f"Properties validation failed for resource {logical_id} with message: {detail}")
 
