@@ -152,13 +152,3 @@ func TestWatchRecordsOnAFakeCloud(t *testing.T) {
 		})
 	}
 }
-
-func TestDeployOnAFakeCloud(t *testing.T) {
-	f := cloudtest.New()
-	if code, out, errOut := onFake(t, f, "templates", "upload", "--bucket", "hpctl-stand-ins", "--stand-ins"); code != 0 {
-		t.Fatalf("upload: exit %d\n%s%s", code, out, errOut)
-	}
-	code, out, errOut := onFake(t, f, "deploy", "eks", "-f", "../../examples/eks-quickstart.yaml", "--templates-bucket", "hpctl-stand-ins")
-	t.Logf("exit %d\n%s%s", code, out, errOut)
-	t.Log(f.Calls)
-}

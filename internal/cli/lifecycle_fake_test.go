@@ -101,16 +101,6 @@ func TestTroubleOnTheFakeCloud(t *testing.T) {
 		codes []int
 		says  [][]string
 	}{
-		"a failed create names its cause, refuses to deploy over it, and --replace-failed replaces it": {
-			setup: func(f *cloudtest.Fake) {
-				f.Fail["FSxLustreFileSystem"] = "Resource handler returned message: \"Security group sg-1 does not allow inbound traffic on port 988\""
-			},
-			steps: [][]string{{"deploy", "eks", "-f", quick}, {"deploy", "eks", "-f", quick}, {"clear"}, {"deploy", "eks", "-f", quick, "--replace-failed"}},
-			codes: []int{ExitFailed, ExitUsage, ExitOK, ExitOK},
-			says: [][]string{{"FsxFilesystemStack/FSxLustreFileSystem", "port 988", "ROLLBACK_COMPLETE"},
-				{"ROLLBACK_COMPLETE", "--replace-failed", "FSxLustreFileSystem"}, nil,
-				{"deleting stack hpctl-ml-cluster (ROLLBACK_COMPLETE), as --replace-failed asks", "✓ hpctl-ml-cluster CREATE_COMPLETE"}},
-		},
 		"a bucket the S3 stack would create is taken": {
 			setup: func(f *cloudtest.Fake) { f.Bucket("sagemaker-ml-cluster-bucket") },
 			steps: [][]string{{"deploy", "eks", "-f", quick}},

@@ -61,14 +61,6 @@ type Fake struct {
 var _ cloud.CloudFormation = (*Fake)(nil)
 var _ cloud.SageMaker = (*Fake)(nil)
 
-// Elapsed is how far the fake clock has run since its start: where a
-// script that begins now puts its events.
-func (f *Fake) Elapsed() time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now.Sub(f.start)
-}
-
 func (f *Fake) next() int {
 	f.seq++
 	return f.seq
