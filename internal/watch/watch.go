@@ -143,10 +143,12 @@ func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
 		if terminal(w.root.status) {
 			break
 		}
-		// Polls start an interval apart, however long the reads took: a
-		// slow endpoint must not push a stack's next read past one
-		// interval after its last.
-		if err := w.opt.Sleep(ctx, max(0, w.wait()-w.opt.Now().Sub(began))); err != nil {
+		// The next poll's reads end an interval after this poll began,
+		// however long reads take: it starts the time of this poll's reads
+		// early, so that no event waits longer than an interval to be shown
+		// (a poll shows its events when its reads are done).
+		took := w.opt.Now().Sub(began)
+		if err := w.opt.Sleep(ctx, max(0, w.wait()-2*took)); err != nil {
 			return w.partial(), err
 		}
 	}
