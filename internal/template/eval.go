@@ -761,6 +761,10 @@ func intrinsic(x any) (fn string, arg any, ok bool) {
 	return "", nil, false
 }
 
+// GetAtt reads a Fn::GetAtt's argument, long ([Res, Attr]) or short
+// ("Res.Attr"), into its resource and attribute.
+func GetAtt(arg any) (res, attr string, err error) { return getAtt(arg) }
+
 func getAtt(arg any) (res, attr string, err error) {
 	switch a := arg.(type) {
 	case []any:

@@ -310,12 +310,9 @@ func (f *Fake) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeC
 	default:
 		out.Status, out.ExecutionStatus = cftypes.ChangeSetStatusCreateComplete, cftypes.ExecutionStatusAvailable
 	}
-	from := 0
-	if in.NextToken != nil {
-		fmt.Sscan(*in.NextToken, &from)
-	}
-	to := min(from+f.PageSize, len(cs.changes))
-	for _, ch := range cs.changes[from:to] {
+	changes, next := page(cs.changes, in.NextToken, f.PageSize)
+	out.NextToken = next
+	for _, ch := range changes {
 		rc := &cftypes.ResourceChange{Action: cftypes.ChangeAction(ch.action), LogicalResourceId: aws.String(ch.id),
 			ResourceType: aws.String(ch.typ), Replacement: cftypes.Replacement(ch.replacement)}
 		if ch.physical != "" {
@@ -329,9 +326,6 @@ func (f *Fake) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeC
 				Attribute: cftypes.ResourceAttributeProperties, Name: aws.String(p)}})
 		}
 		out.Changes = append(out.Changes, cftypes.Change{Type: cftypes.ChangeTypeResource, ResourceChange: rc})
-	}
-	if to < len(cs.changes) {
-		out.NextToken = aws.String(fmt.Sprint(to))
 	}
 	return out, nil
 }
@@ -532,10 +526,7 @@ func (f *Fake) DeleteChangeSet(_ context.Context, in *cloudformation.DeleteChang
 func (f *Fake) ListChangeSets(_ context.Context, in *cloudformation.ListChangeSetsInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListChangeSetsOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.call("ListChangeSets"); err != nil {
-		return nil, err
-	}
-	s, err := f.lookup(aws.ToString(in.StackName))
+	s, err := f.stackCall("ListChangeSets", in.StackName)
 	if err != nil {
 		return nil, err
 	}
@@ -593,10 +584,7 @@ func (f *Fake) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInpu
 func (f *Fake) GetTemplate(_ context.Context, in *cloudformation.GetTemplateInput, _ ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.call("GetTemplate"); err != nil {
-		return nil, err
-	}
-	s, err := f.lookup(aws.ToString(in.StackName))
+	s, err := f.stackCall("GetTemplate", in.StackName)
 	if err != nil {
 		return nil, err
 	}
@@ -607,10 +595,7 @@ func (f *Fake) GetTemplate(_ context.Context, in *cloudformation.GetTemplateInpu
 func (f *Fake) ListStackResources(_ context.Context, in *cloudformation.ListStackResourcesInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListStackResourcesOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.call("ListStackResources"); err != nil {
-		return nil, err
-	}
-	s, err := f.lookup(aws.ToString(in.StackName))
+	s, err := f.stackCall("ListStackResources", in.StackName)
 	if err != nil {
 		return nil, err
 	}
@@ -632,25 +617,14 @@ func (f *Fake) ListStackResources(_ context.Context, in *cloudformation.ListStac
 		all = append(all, r)
 	}
 	slices.Reverse(all)
-	from := 0
-	if in.NextToken != nil {
-		fmt.Sscan(*in.NextToken, &from)
-	}
-	to := min(from+f.PageSize, len(all))
-	out := &cloudformation.ListStackResourcesOutput{StackResourceSummaries: all[from:to]}
-	if to < len(all) {
-		out.NextToken = aws.String(fmt.Sprint(to))
-	}
-	return out, nil
+	resources, next := page(all, in.NextToken, f.PageSize)
+	return &cloudformation.ListStackResourcesOutput{StackResourceSummaries: resources, NextToken: next}, nil
 }
 
 func (f *Fake) UpdateTerminationProtection(_ context.Context, in *cloudformation.UpdateTerminationProtectionInput, _ ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.call("UpdateTerminationProtection"); err != nil {
-		return nil, err
-	}
-	s, err := f.lookup(aws.ToString(in.StackName))
+	s, err := f.stackCall("UpdateTerminationProtection", in.StackName)
 	if err != nil {
 		return nil, err
 	}

@@ -290,6 +290,14 @@ func Outage() error {
 		Fault: smithy.FaultServer}, status: 500}
 }
 
+// stackCall counts a call on a stack and finds it; the lock is held.
+func (f *Fake) stackCall(op string, name *string) (*Stack, error) {
+	if err := f.call(op); err != nil {
+		return nil, err
+	}
+	return f.lookup(aws.ToString(name))
+}
+
 // lookup finds a stack by ID, or by name while it is not deleted, as
 // CloudFormation does.
 func (f *Fake) lookup(name string) (*Stack, error) {
@@ -306,24 +314,27 @@ const stackType = "AWS::CloudFormation::Stack"
 func (f *Fake) DescribeStackEvents(_ context.Context, in *cloudformation.DescribeStackEventsInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.call("DescribeStackEvents"); err != nil {
-		return nil, err
-	}
-	s, err := f.lookup(aws.ToString(in.StackName))
+	s, err := f.stackCall("DescribeStackEvents", in.StackName)
 	if err != nil {
 		return nil, err
 	}
-	events := s.visible()
+	events, next := page(s.visible(), in.NextToken, f.PageSize)
+	return &cloudformation.DescribeStackEventsOutput{StackEvents: events, NextToken: next}, nil
+}
+
+// page is one page of items, size at a time, and the token of the next
+// (nil after the last), as the paginated List and Describe calls answer.
+func page[T any](items []T, token *string, size int) ([]T, *string) {
 	from := 0
-	if in.NextToken != nil {
-		from, _ = strconv.Atoi(*in.NextToken)
+	if token != nil {
+		from, _ = strconv.Atoi(*token)
 	}
-	to := min(from+f.PageSize, len(events))
-	out := &cloudformation.DescribeStackEventsOutput{StackEvents: events[from:to]}
-	if to < len(events) {
-		out.NextToken = aws.String(strconv.Itoa(to))
+	from = min(from, len(items))
+	to := min(from+size, len(items))
+	if to < len(items) {
+		return items[from:to], aws.String(strconv.Itoa(to))
 	}
-	return out, nil
+	return items[from:to], nil
 }
 
 // DescribeStacks shows the status of the latest visible stack-level event,

@@ -268,18 +268,12 @@ func (f *Fake) substitute(s *Stack, x any) any {
 
 // attribute is the value of a Fn::GetAtt of a resource the stack made.
 func (s *Stack) attribute(arg any) (string, bool) {
-	var res, attr string
-	switch a := arg.(type) {
-	case []any:
-		if len(a) == 2 {
-			res, _ = a[0].(string)
-			attr, _ = a[1].(string)
-		}
-	case string:
-		res, attr, _ = strings.Cut(a, ".")
+	res, attr, err := template.GetAtt(arg)
+	if err != nil {
+		return "", false
 	}
 	r := s.res[res]
-	if r == nil || attr == "" {
+	if r == nil {
 		return "", false
 	}
 	if out, ok := strings.CutPrefix(attr, "Outputs."); ok && r.child != nil {
