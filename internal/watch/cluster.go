@@ -57,8 +57,13 @@ func sameCluster(a, b Cluster) bool {
 // InService (Failed and RollingBack end it with a cause) or, for a delete,
 // until it is gone.
 func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
-	for {
-		c, err := w.describeCluster(ctx)
+	for first := true; ; first = false {
+		// The stacks' last poll may have read the cluster a moment ago (its
+		// resource's last event asks for that): that answer stands.
+		c, err := w.cluster, error(nil)
+		if !first || !w.clusterFresh || c == nil {
+			c, err = w.describeCluster(ctx)
+		}
 		w.emit(w.tick()) // the clock goes on, for heartbeats
 		if err != nil {
 			if err := w.failed(ctx, nil, err); err != nil {

@@ -76,6 +76,8 @@ type Watcher struct {
 	// not (throttling, 5xx, resets, after the SDK's own retries); such reads
 	// are counted in calls["errors"], and both go out in every tick.
 	lastErr string
+	// clusterFresh is set when the last poll read the cluster.
+	clusterFresh bool
 	// quick counts the polls still to come at a tenth of the interval: a
 	// nested stack finished and none is left in progress, so the root is
 	// finishing (or about to start the next one) and a full interval would
@@ -87,6 +89,11 @@ type Watcher struct {
 type tracked struct {
 	id, name, path string
 	logicalID      string
+	parent         *tracked
+	// stirred is set when a nested stack of it had news in this poll;
+	// skipped counts the polls in a row that did not read it.
+	stirred bool
+	skipped int
 	// last is the newest event already handled.
 	last string
 	// since bounds a nested stack's first read to the current operation.
@@ -97,7 +104,10 @@ type tracked struct {
 	order     []string
 }
 
-type resource struct{ typ, status string }
+type resource struct {
+	typ, status string
+	child       *tracked // the nested stack, for a stack resource
+}
 
 // New makes a watcher; sm may be nil when no cluster is followed.
 func New(cfn cloud.CloudFormation, sm cloud.SageMaker, opt Options) *Watcher {
@@ -245,25 +255,46 @@ func (w *Watcher) add(t *tracked) {
 	w.byID[t.id] = t
 }
 
-// poll reads the new events of every stack where something is happening.
-// A read that failed transiently (throttling that outlasted the SDK's
-// retries, a network fault) is left for the next poll: the events will
-// still be there. A fatal one (denied, expired credentials) ends the watch:
-// polling again would only fail again.
+// poll reads the new events of every stack where something is happening,
+// children before their parents: a parent that waits only on nested stacks
+// still in progress is read when one of them had news (see waiting). A read
+// that failed transiently (throttling that outlasted the SDK's retries, a
+// network fault) is left for the next poll: the events will still be there.
+// A fatal one (denied, expired credentials) ends the watch: polling again
+// would only fail again.
 func (w *Watcher) poll(ctx context.Context) error {
-	for i := 0; i < len(w.stacks); i++ { // nested stacks found on the way are read in the same poll
-		t := w.stacks[i]
-		if !t.active {
-			continue
-		}
-		if err := w.read(ctx, t); err != nil {
-			if err := w.failed(ctx, t, err); err != nil {
-				return err
+	read := map[*tracked]bool{}
+	// Rounds until nothing is left to read: a read may find a new nested
+	// stack (read in the same poll) or stir a parent skipped before.
+	for more := true; more; {
+		more = false
+		for i := len(w.stacks) - 1; i >= 0; i-- {
+			t := w.stacks[i]
+			if read[t] || !t.active || w.waiting(t) {
+				continue
+			}
+			read[t], more = true, true
+			news, err := w.read(ctx, t)
+			if err != nil {
+				if err := w.failed(ctx, t, err); err != nil {
+					return err
+				}
+			}
+			if news && t.parent != nil {
+				t.parent.stirred = true
 			}
 		}
 	}
-	// A poll reads stack after stack; shown in time order, a child's events
-	// fall between its parent's, as they happened.
+	for _, t := range w.stacks {
+		if t.active && !read[t] {
+			t.skipped++
+		} else {
+			t.skipped = 0
+		}
+		t.stirred = false
+	}
+	// Shown in time order, a child's events fall between its parent's, as
+	// they happened.
 	slices.SortStableFunc(w.pending, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	for _, ev := range w.pending {
 		w.emit(ev)
@@ -273,13 +304,44 @@ func (w *Watcher) poll(ctx context.Context) error {
 		w.settling()
 		w.settle = false
 	}
+	w.clusterFresh = false
 	if w.opt.Cluster != "" && !w.opt.Deleting && (w.clusterEvent || (w.clusterStarted && w.clusterDue())) {
 		w.clusterEvent = false
 		if err := w.readCluster(ctx); err != nil {
 			return w.failed(ctx, nil, err)
 		}
+		w.clusterFresh = true
 	}
 	return nil
+}
+
+// maxParentSkip bounds the polls in a row that skip a waiting parent.
+const maxParentSkip = 4
+
+// waiting reports whether a stack that was read before may skip this poll:
+// every resource of it in progress is a nested stack that is itself still
+// being read, and none of them had news in this poll. Such a parent can
+// change only after one of those nested stacks does (it ends, fails or is
+// cancelled, and shows that first), so while a long resource runs deep in
+// the tree its parents cost no calls, and when the nested stack has news
+// the parent is read in the same poll. A change that starts in the parent
+// itself (someone cancels or deletes the stack, its timeout passes) is
+// caught by reading it every maxParentSkip+1 polls all the same.
+func (w *Watcher) waiting(t *tracked) bool {
+	if t.last == "" || t.stirred || t.skipped >= maxParentSkip {
+		return false
+	}
+	waits := false
+	for _, r := range t.resources {
+		if !strings.HasSuffix(r.status, "_IN_PROGRESS") {
+			continue
+		}
+		if r.child == nil || !r.child.active {
+			return false
+		}
+		waits = true
+	}
+	return waits
 }
 
 // ReadError is a read that failed in a way waiting cannot mend: the
@@ -316,15 +378,16 @@ func (w *Watcher) failed(ctx context.Context, t *tracked, err error) error {
 }
 
 // read pages DescribeStackEvents back to the last event handled (or to the
-// operation's start) and handles what is new, oldest first.
-func (w *Watcher) read(ctx context.Context, t *tracked) error {
+// operation's start) and handles what is new, oldest first. It reports
+// whether there was anything new.
+func (w *Watcher) read(ctx context.Context, t *tracked) (bool, error) {
 	var fresh []cftypes.StackEvent
 	in := &cloudformation.DescribeStackEventsInput{StackName: aws.String(t.id)}
 	for stop := false; !stop; {
 		w.calls["DescribeStackEvents"]++
 		out, err := w.cfn.DescribeStackEvents(ctx, in)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, e := range out.StackEvents {
 			id := aws.ToString(e.EventId)
@@ -344,13 +407,13 @@ func (w *Watcher) read(ctx context.Context, t *tracked) error {
 		in.NextToken = out.NextToken
 	}
 	if len(fresh) == 0 {
-		return nil
+		return false, nil
 	}
 	t.last = aws.ToString(fresh[0].EventId)
 	for i := len(fresh) - 1; i >= 0; i-- {
 		w.handle(t, fresh[i])
 	}
-	return nil
+	return true, nil
 }
 
 // before reports whether e predates the operation, on a stack's first read.
@@ -402,7 +465,7 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 	r.status = ev.Status
 	switch {
 	case ev.ResourceType == stackType && ev.PhysicalID != "" && ev.PhysicalID != t.id:
-		w.follow(t, ev)
+		r.child = w.follow(t, ev)
 	case ev.ResourceType == "AWS::SageMaker::Cluster":
 		// Every event of the cluster resource is a moment to read it; once
 		// the resource is done, the summary reads it a last time.
@@ -417,16 +480,17 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 
 // follow starts (or resumes) following the nested stack a resource event
 // names: it is read while its resource in the parent is in progress.
-func (w *Watcher) follow(parent *tracked, ev Event) {
+func (w *Watcher) follow(parent *tracked, ev Event) *tracked {
 	child, ok := w.byID[ev.PhysicalID]
 	if !ok {
 		child = &tracked{id: ev.PhysicalID, name: stackName(ev.PhysicalID), path: parent.path + "/" + ev.LogicalID,
-			logicalID: ev.LogicalID, since: ev.Time, resources: map[string]*resource{}}
+			logicalID: ev.LogicalID, parent: parent, since: ev.Time, resources: map[string]*resource{}}
 		w.add(child)
 	}
 	if strings.HasSuffix(ev.Status, "_IN_PROGRESS") {
 		child.active = true
 	}
+	return child
 }
 
 // PointsElsewhere reports a failure reason that only points at a failure

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"go.uber.org/goleak"
 
@@ -306,7 +307,7 @@ func TestAnUnchangingClusterIsReadLessOften(t *testing.T) {
 	hp := f.Stack("hpctl-ml-HyperPodClusterStack-Q")
 	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
 		Nested(1*s, "HyperPodClusterStack", hp, "CREATE_IN_PROGRESS", "Resource creation Initiated").
-		Nested(62*s, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").Status(63*s, "CREATE_COMPLETE", "")
+		Nested(61*s, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").Status(61*s, "CREATE_COMPLETE", "")
 	hp.Status(1*s, "CREATE_IN_PROGRESS", "").
 		Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
 		Resource(61*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_COMPLETE", "").Status(61*s, "CREATE_COMPLETE", "")
@@ -314,9 +315,21 @@ func TestAnUnchangingClusterIsReadLessOften(t *testing.T) {
 		cloudtest.ClusterState{At: 40 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 1, 2)}},
 		cloudtest.ClusterState{At: 61 * s, Status: "InService", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 2, 2)}})
 	start := f.Now()
-	sum, updates, err := run(t, f, Options{Stack: root.ID, Cluster: "ml"})
+	var updates []Update
+	readsAtInService := 0
+	sum, err := New(f, f, Options{Stack: root.ID, Cluster: "ml", Interval: s, Now: f.Now, Sleep: f.Sleep}).Run(context.Background(), func(u Update) {
+		if c, ok := u.(Cluster); ok && c.Status == "InService" {
+			readsAtInService = f.Calls["DescribeCluster"]
+		}
+		updates = append(updates, u)
+	})
 	if err != nil || !sum.Succeeded {
 		t.Fatalf("%v %+v", err, sum)
+	}
+	// The stacks end in the poll that read it InService, and that read is
+	// the last: the summary does not ask again what it has just been told.
+	if n := f.Calls["DescribeCluster"]; n != readsAtInService {
+		t.Errorf("%d DescribeCluster calls, %d of them before InService was shown", n, readsAtInService)
 	}
 	var shown []string
 	for _, u := range updates {
@@ -391,7 +404,7 @@ func TestQuickPollsWaitForTheRootsLastResource(t *testing.T) {
 	for _, tc := range []struct {
 		resources int
 		calls     int
-	}{{0, 27}, {2, 18}} { // without the count, ten quick polls between the waves
+	}{{0, 25}, {2, 16}} { // without the count, ten quick polls between the waves
 		f := cloudtest.New()
 		root := script(f)
 		start := f.Now()
@@ -404,6 +417,77 @@ func TestQuickPollsWaitForTheRootsLastResource(t *testing.T) {
 		}
 		if n := f.Calls["DescribeStackEvents"]; n != tc.calls {
 			t.Errorf("resources %d: %d DescribeStackEvents calls, want %d", tc.resources, n, tc.calls)
+		}
+	}
+}
+
+// reads records when each stack's events were read.
+type reads struct {
+	*cloudtest.Fake
+	at map[string][]time.Duration
+}
+
+func (r *reads) DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
+	r.at[stackName(aws.ToString(in.StackName))] = append(r.at[stackName(aws.ToString(in.StackName))], r.Now().Sub(time.Time{}))
+	return r.Fake.DescribeStackEvents(ctx, in, opts...)
+}
+
+// While the only thing in progress under the root is a nested stack that
+// is itself being read, the root is read one poll in five: it can change
+// only after that stack does. When the nested stack has news, the root is
+// read in the same poll, so that no event of the tree is shown later than
+// an interval after it happened; and a change that starts in the root
+// alone (here a cancel, before the nested stack shows it) is read within
+// five polls.
+func TestAParentWaitingOnANestedStackIsReadLessOften(t *testing.T) {
+	for _, cancel := range []bool{false, true} {
+		f := cloudtest.New()
+		root := f.Stack("hpctl-ml")
+		hp := f.Stack("hpctl-ml-HyperPodClusterStack-Q")
+		root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+			Nested(1*s, "HyperPodClusterStack", hp, "CREATE_IN_PROGRESS", "Resource creation Initiated")
+		hp.Status(1*s, "CREATE_IN_PROGRESS", "").
+			Resource(2*s, "Cluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "")
+		if cancel {
+			root.Status(30500*time.Millisecond, "ROLLBACK_IN_PROGRESS", "Stack creation time exceeded the specified timeout")
+			hp.Resource(33500*time.Millisecond, "Cluster", "AWS::SageMaker::Cluster", "CREATE_FAILED", "Resource creation cancelled").
+				Status(34*s, "CREATE_FAILED", "")
+			root.Nested(35*s, "HyperPodClusterStack", hp, "CREATE_FAILED", "Resource creation cancelled").
+				Status(36*s, "ROLLBACK_COMPLETE", "")
+		} else {
+			hp.Resource(60500*time.Millisecond, "Cluster", "AWS::SageMaker::Cluster", "CREATE_COMPLETE", "").
+				Status(60500*time.Millisecond, "CREATE_COMPLETE", "")
+			root.Nested(60500*time.Millisecond, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").
+				Status(60500*time.Millisecond, "CREATE_COMPLETE", "")
+		}
+		r := &reads{Fake: f, at: map[string][]time.Duration{}}
+		start := f.Now()
+		var late []string
+		var worst time.Duration
+		_, err := New(r, f, Options{Stack: root.ID, Interval: s, Now: f.Now, Sleep: f.Sleep}).Run(context.Background(), func(u Update) {
+			if e, ok := u.(Event); ok && f.Now().Sub(e.Time) > s {
+				late = append(late, fmt.Sprintf("%s %s at %s", e.Path, e.Status, e.Time.Sub(start)))
+				worst = max(worst, f.Now().Sub(e.Time))
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		offset := start.Sub(time.Time{})
+		rootReads := r.at["hpctl-ml"]
+		for i := 1; i < len(rootReads); i++ {
+			if gap := rootReads[i] - rootReads[i-1]; gap > 5*s {
+				t.Errorf("cancel %v: the root went unread from %s to %s", cancel, rootReads[i-1]-offset, rootReads[i]-offset)
+			}
+		}
+		switch {
+		case cancel && (len(late) != 1 || late[0] != "hpctl-ml ROLLBACK_IN_PROGRESS at 30.5s" || worst > 5*s):
+			t.Errorf("cancel: late events %v, the latest %s", late, worst)
+		case !cancel && len(late) > 0:
+			t.Errorf("late events %v", late)
+		case !cancel && (len(rootReads) > 16 || len(r.at["hpctl-ml-HyperPodClusterStack-Q"]) < 59):
+			t.Errorf("%d reads of the root and %d of the nested stack in 60 s, want at most 16 and one a poll",
+				len(rootReads), len(r.at["hpctl-ml-HyperPodClusterStack-Q"]))
 		}
 	}
 }
