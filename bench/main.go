@@ -4,7 +4,7 @@
 // calls, completion-to-exit latency, CPU, peak memory, and whether each
 // tool showed nested progress and named the cause of an injected failure.
 //
-//	go run ./bench [-runs 5] [-failures 3] [-time-scale 0.025] [-out bench/results.md]
+//	go run ./bench [-runs 5] [-failures 3] [-time-scale 0.025] [-out bench/results.md] [-only hpctl] [-trace DIR]
 //
 // The deployment is hpctl's stand-in of the hosted EKS main stack with the
 // parameters hpctl plans for examples/eks-quickstart.yaml: 12 nested
@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hpctl/hpctl/internal/emulator"
@@ -32,6 +33,8 @@ type config struct {
 	out             string
 	rainVersion     string
 	work            string
+	only            string // run this tool alone
+	trace           string // write each run's calls and output lines here
 }
 
 func main() {
@@ -42,6 +45,8 @@ func main() {
 	flag.Float64Var(&c.resourceSeconds, "resource-seconds", 0.6, "seconds each resource takes when -time-scale is 0")
 	flag.StringVar(&c.out, "out", "bench/results.md", "where the results go")
 	flag.StringVar(&c.rainVersion, "rain", "v1.24.4", "rain version to install")
+	flag.StringVar(&c.only, "only", "", "run only this tool (hpctl, rain or aws); the report then holds it alone")
+	flag.StringVar(&c.trace, "trace", "", "write a timeline of each run's API calls and output lines into this folder")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -70,6 +75,9 @@ func run(c config) error {
 
 	var results []*toolResult
 	for _, t := range tools {
+		if c.only != "" && !strings.HasPrefix(t.name, c.only) {
+			continue
+		}
 		r := &toolResult{tool: t}
 		for _, set := range []struct {
 			runs *[]*measurement
@@ -78,7 +86,7 @@ func run(c config) error {
 		}{{&r.runs, c.runs, false}, {&r.failures, c.failures, true}} {
 			for i := 0; i < set.n; i++ {
 				fmt.Fprintf(os.Stderr, "%s: deployment %d of %d (failing: %v)\n", t.name, i+1, set.n, set.fail)
-				m, err := deployOnce(ctx, emu, c, in, t, set.fail)
+				m, err := deployOnce(ctx, emu, c, in, t, set.fail, i+1)
 				if err != nil {
 					return fmt.Errorf("%s: %w", t.name, err)
 				}

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -84,7 +87,7 @@ func (l *lines) eventDelays() []time.Duration {
 
 // deployOnce resets the emulator, fills the template bucket, and runs one
 // deployment of the tool through a counting proxy.
-func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *inputs, t *tool, fail bool) (*measurement, error) {
+func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *inputs, t *tool, fail bool, run int) (*measurement, error) {
 	stack := in.plan.StackName
 	if err := emu.Reset(ctx); err != nil {
 		return nil, err
@@ -119,6 +122,7 @@ func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *input
 		return nil, err
 	}
 	defer proxy.Close()
+	proxy.Log()
 	out := &lines{}
 	cmd := command(ctx, t, stack, proxy.URL)
 	cmd.Stdout, cmd.Stderr = out, out
@@ -139,6 +143,11 @@ func deployOnce(ctx context.Context, emu *emulator.Emulator, c config, in *input
 		return nil, err
 	}
 	m.latency = exited.Sub(done)
+	if c.trace != "" {
+		if err := writeTrace(c.trace, t, fail, run, start, done, proxy.Calls(), out); err != nil {
+			return nil, err
+		}
+	}
 	if fail {
 		m.cause = strings.Contains(m.output, failedID) && strings.Contains(m.output, "InvalidSubnet.Range")
 	} else if err := countNested(ctx, clients, stack, m); err != nil {
@@ -224,4 +233,35 @@ func countNested(ctx context.Context, c *cloud.Clients, stack string, m *measure
 		}
 	}
 	return nil
+}
+
+// writeTrace writes one run's API calls and output lines in the order they
+// happened, each at its offset from the start, to see where calls go.
+func writeTrace(dir string, t *tool, fail bool, run int, start, done time.Time, calls []emulator.Call, out *lines) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	kind := "ok"
+	if fail {
+		kind = "fail"
+	}
+	type entry struct {
+		at   time.Time
+		text string
+	}
+	var all []entry
+	for _, c := range calls {
+		all = append(all, entry{c.At, "call " + c.Op + " " + c.Subject})
+	}
+	for i, l := range out.text {
+		all = append(all, entry{out.at[i], "line " + l})
+	}
+	all = append(all, entry{done, "---- the root stack's last event"})
+	sort.SliceStable(all, func(i, j int) bool { return all[i].at.Before(all[j].at) })
+	var b strings.Builder
+	for _, e := range all {
+		fmt.Fprintf(&b, "%8.3f %s\n", e.at.Sub(start).Seconds(), e.text)
+	}
+	name := filepath.Join(dir, fmt.Sprintf("%s-%s-%d.log", strings.Fields(t.name)[0], kind, run))
+	return os.WriteFile(name, []byte(b.String()), 0o644)
 }

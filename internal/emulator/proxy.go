@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +30,17 @@ type Proxy struct {
 	counts map[string]int
 	// injected counts the faults by kind.
 	injected map[string]int
+	// log is every call in order, kept when Log is asked for.
+	log  []Call
+	keep bool
+}
+
+// Call is one API call the proxy passed on: when, which operation, and its
+// subject (the stack or cluster it names, or the S3 path).
+type Call struct {
+	At      time.Time
+	Op      string
+	Subject string
 }
 
 // Faults say how often and how calls fail.
@@ -110,7 +123,7 @@ func NewProxy(target string, faults *Faults) (*Proxy, error) {
 			return
 		}
 		op, proto := operation(r)
-		kind := p.count(op)
+		kind := p.count(op, proto, r)
 		switch code := p.denied(op); code {
 		case "":
 		case Outage:
@@ -171,11 +184,32 @@ func operation(r *http.Request) (op, proto string) {
 	return "S3 " + r.Method, "s3"
 }
 
+// subject is what a call names: the query protocol's StackName, the JSON
+// protocol's ClusterName (read from a copy of the body), or the S3 path.
+func subject(r *http.Request, proto string) string {
+	if proto == "s3" {
+		return r.URL.Path
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("StackName") != "" {
+		return form.Get("StackName")
+	}
+	var doc struct{ ClusterName string }
+	if json.Unmarshal(body, &doc) == nil {
+		return doc.ClusterName
+	}
+	return ""
+}
+
 // count records a call and decides its fault ("" for none).
-func (p *Proxy) count(op string) string {
+func (p *Proxy) count(op, proto string, r *http.Request) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts[op]++
+	if p.keep {
+		p.log = append(p.log, Call{At: time.Now(), Op: op, Subject: subject(r, proto)})
+	}
 	if p.faults == nil || p.rng.Float64() >= p.faults.Rate {
 		return ""
 	}
@@ -307,6 +341,20 @@ func (d discard) Header() http.Header         { return d.header }
 func (d discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d discard) WriteHeader(int)             {}
 
+// Log keeps every call from now on; Calls returns them.
+func (p *Proxy) Log() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.keep = true
+}
+
+// Calls returns the calls kept since Log, in order.
+func (p *Proxy) Calls() []Call {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.log)
+}
+
 // Counts returns the calls so far by operation.
 func (p *Proxy) Counts() map[string]int {
 	p.mu.Lock()
@@ -334,7 +382,7 @@ func (p *Proxy) Total() int {
 func (p *Proxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts, p.injected = map[string]int{}, map[string]int{}
+	p.counts, p.injected, p.log = map[string]int{}, map[string]int{}, nil
 }
 
 // Close stops the proxy.
