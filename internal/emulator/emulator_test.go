@@ -727,12 +727,21 @@ func TestCounterCountsCallsByOperation(t *testing.T) {
 	}
 	ctx := context.Background()
 	_, _ = c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{})
-	_, _ = c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{})
+	counter.Log()
+	_, _ = c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("one")})
 	_, _ = c.SageMaker.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String("none")})
 	_, _ = c.S3.ListBuckets(ctx, &s3.ListBucketsInput{})
 	want := map[string]int{"DescribeStacks": 2, "DescribeCluster": 1, "S3 GET": 1}
 	if got := counter.Counts(); !maps.Equal(got, want) || counter.Total() != 4 {
 		t.Errorf("counts %v, want %v", got, want)
+	}
+	// From Log on, each call is kept with what it names, in order.
+	var log []string
+	for _, call := range counter.Calls() {
+		log = append(log, call.Op+" "+call.Subject)
+	}
+	if want := []string{"DescribeStacks one", "DescribeCluster none", "S3 GET /"}; !slices.Equal(log, want) {
+		t.Errorf("log %q, want %q", log, want)
 	}
 }
 
