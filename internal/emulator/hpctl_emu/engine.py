@@ -524,7 +524,9 @@ def delete_model(stack, rec):
             raise EmulatorError("Resource handler returned message: \"The bucket you tried to delete is not empty "
                                 "(Service: S3, Status Code: 409)\" (HandlerErrorCode: GeneralServiceException)")
     deleter = deleters.DELETERS.get(rec.resource_type)
-    if deleter is not None:
+    if deletion_policy(rec) == "Snapshot" and hasattr(rec.model, "delete_with_snapshot"):
+        rec.model.delete_with_snapshot(stack.name)
+    elif deleter is not None:
         deleter(stack, rec.model)
     else:
         stack.resource_map._delete_resource(rec.model, rec.template)

@@ -12,8 +12,10 @@ from moto.eks.models import eks_backends
 from moto.fsx.models import fsx_backends
 from moto.iam.models import iam_backends
 from moto.logs.models import logs_backends
+from moto.rds.models import rds_backends
 from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
+from moto.secretsmanager.models import secretsmanager_backends
 from moto.ssm.models import ssm_backends
 
 ACCOUNT = "123456789012"
@@ -56,6 +58,13 @@ def inventory(region):
         "fileSystems": sorted(fsx_backends[ACCOUNT][region].file_systems),
         "eksClusters": sorted(eks_backends[ACCOUNT][region].clusters),
         "prometheusWorkspaces": sorted(amp_backends[ACCOUNT][region].workspaces),
+        "dbInstances": sorted(rds_backends[ACCOUNT][region].databases),
+        "dbSubnetGroups": sorted(rds_backends[ACCOUNT][region].subnet_groups),
+        # A DeletionPolicy Snapshot leaves a manual snapshot; the automated
+        # ones go with their instance.
+        "dbSnapshots": sorted(k for k, v in rds_backends[ACCOUNT][region].database_snapshots.items() if v.snapshot_type == "manual"),
+        "secrets": sorted(s.name for s in secretsmanager_backends[ACCOUNT][region].secrets.values()
+                          if not getattr(s, "deleted_date", None)),
         "functions": sorted(f.function_name for f in lambda_backends[ACCOUNT][region].list_functions()),
     }
     return out

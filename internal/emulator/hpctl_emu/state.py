@@ -75,6 +75,7 @@ PROFILE = {
     "AWS::Lambda::Function": (10, 5),
     "AWS::Lambda::LayerVersion": (10, 5),
     "AWS::APS::Workspace": (30, 30),
+    "AWS::RDS::DBInstance": (600, 300),
     "AWS::CloudFormation::CustomResource": (120, 30),
     "Custom::": (120, 30),
 }
