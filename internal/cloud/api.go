@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -70,6 +71,19 @@ func Parameters(st *cftypes.Stack) map[string]string {
 	return pairs(st.Parameters, func(p cftypes.Parameter) (string, string) {
 		return aws.ToString(p.ParameterKey), aws.ToString(p.ParameterValue)
 	})
+}
+
+// StackName takes the name out of a stack ARN (…:stack/NAME/uuid); a name
+// stays as it is.
+func StackName(id string) string {
+	if i := strings.Index(id, ":stack/"); i >= 0 {
+		rest := id[i+len(":stack/"):]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			return rest[:j]
+		}
+		return rest
+	}
+	return id
 }
 
 func pairs[T any](items []T, kv func(T) (string, string)) map[string]string {

@@ -159,6 +159,15 @@ func (d *Deployer) readTree(ctx context.Context, t *Target, st *cftypes.Stack, p
 	if err := d.walk(ctx, t, t.StackID, t.StackName); err != nil {
 		return err
 	}
+	// A stack a custom resource of the tree made (the EKS observability
+	// stack) goes with that resource; what it keeps is a leftover too.
+	for _, r := range slices.Clone(t.resources) {
+		if strings.HasPrefix(r.typ, "Custom::") && strings.Contains(r.physicalID, ":stack/") {
+			if err := d.walk(ctx, t, r.physicalID, cloud.StackName(r.physicalID)); err != nil && !cloud.StackMissing(err) {
+				return err
+			}
+		}
+	}
 	if t.Nested, err = d.nestedOrder(ctx, t, params); err != nil {
 		return err
 	}
@@ -463,7 +472,8 @@ func knownLeftovers(t *Target, st *cftypes.Stack, params map[string]string) []Le
 	if has("InferenceOperatorMainStack") {
 		out = append(out, eksctl("aws-load-balancer-controller"), eksctl("s3-csi-driver-sa"))
 	}
-	if params["CreatePrometheusWorkspace"] == "true" && params["EnableObservabilityFeature"] == "true" {
+	named := slices.ContainsFunc(t.Leftovers, func(l Leftover) bool { return strings.HasPrefix(l.What, "Prometheus workspace kept") })
+	if params["CreatePrometheusWorkspace"] == "true" && params["EnableObservabilityFeature"] == "true" && !named {
 		out = append(out, Leftover{What: "Amazon Managed Prometheus workspace (DeletionPolicy Retain)", Name: t.StackName,
 			Remove: "aws amp list-workspaces; aws amp delete-workspace --workspace-id ID"})
 	}

@@ -139,7 +139,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // ctx ends first: CloudFormation goes on without the watcher.
 func (w *Watcher) Run(ctx context.Context, emit func(Update)) (Summary, error) {
 	w.emit, w.start = emit, w.opt.Now()
-	w.root = &tracked{id: w.opt.Stack, name: stackName(w.opt.Stack), active: true, resources: map[string]*resource{}}
+	w.root = &tracked{id: w.opt.Stack, name: cloud.StackName(w.opt.Stack), active: true, resources: map[string]*resource{}}
 	w.root.path = w.root.name
 	w.add(w.root)
 
@@ -483,7 +483,7 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 func (w *Watcher) follow(parent *tracked, ev Event) *tracked {
 	child, ok := w.byID[ev.PhysicalID]
 	if !ok {
-		child = &tracked{id: ev.PhysicalID, name: stackName(ev.PhysicalID), path: parent.path + "/" + ev.LogicalID,
+		child = &tracked{id: ev.PhysicalID, name: cloud.StackName(ev.PhysicalID), path: parent.path + "/" + ev.LogicalID,
 			logicalID: ev.LogicalID, parent: parent, since: ev.Time, resources: map[string]*resource{}}
 		w.add(child)
 	}
@@ -590,18 +590,6 @@ func (w *Watcher) complete(s Summary) Summary {
 		s.APICalls[k] = v
 	}
 	return s
-}
-
-// stackName takes the name out of a stack ARN (…:stack/NAME/uuid).
-func stackName(id string) string {
-	if i := strings.Index(id, ":stack/"); i >= 0 {
-		rest := id[i+len(":stack/"):]
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			return rest[:j]
-		}
-		return rest
-	}
-	return id
 }
 
 func strconvFloat(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }

@@ -428,7 +428,8 @@ type reads struct {
 }
 
 func (r *reads) DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
-	r.at[stackName(aws.ToString(in.StackName))] = append(r.at[stackName(aws.ToString(in.StackName))], r.Now().Sub(time.Time{}))
+	name := cloud.StackName(aws.ToString(in.StackName))
+	r.at[name] = append(r.at[name], r.Now().Sub(time.Time{}))
 	return r.Fake.DescribeStackEvents(ctx, in, opts...)
 }
 
