@@ -65,6 +65,12 @@ func (r *resolver) eks() {
 	obs := c.Observability()
 	r.toggle("EnableObservabilityFeature", obs, "features.observability", "off unless asked for")
 	if obs {
+		// The stack's add-on writes to a Prometheus workspace as a role of
+		// its own; the spec brings neither, and left at the template's
+		// defaults the add-on's pod identity has no role (EKS refuses it)
+		// and its workspace ID is empty. So the template makes both.
+		r.toggle("CreatePrometheusWorkspace", true, "", "features.observability brings no workspace: a new one, retained on delete")
+		r.toggle("CreateHyperPodObservabilityRole", true, "", "features.observability brings no add-on role: the add-on's pod identity needs one")
 		r.want("ObservabilityCustomStack", true, "features.observability", "features.observability is true")
 	} else {
 		r.want("ObservabilityCustomStack", false, "features.observability", "features.observability is off")

@@ -214,6 +214,27 @@ func TestStackSwitches(t *testing.T) {
 	}
 }
 
+// The observability stacks write to a Prometheus workspace, the EKS add-on
+// as a role of its own. A spec brings neither, and the templates' defaults
+// (no workspace ID, no role) would give the add-on a pod identity without a
+// role, which EKS refuses: the plan has the templates make both.
+func TestObservabilityMakesItsWorkspaceAndRole(t *testing.T) {
+	for _, tc := range []struct {
+		base string
+		want map[string]string
+	}{
+		{fullEKS, map[string]string{"EnableObservabilityFeature": "true", "CreatePrometheusWorkspace": "true", "CreateHyperPodObservabilityRole": "true"}},
+		{fullSlurm, map[string]string{"EnableObservabilityFeature": "true", "CreatePrometheusWorkspace": "true"}},
+	} {
+		p := mustPlan(t, tc.base)
+		for name, want := range tc.want {
+			if got := p.Value(name); got != want {
+				t.Errorf("%s: %s = %q, want %q", p.Orchestrator, name, got, want)
+			}
+		}
+	}
+}
+
 // A skipped stack's outputs must come from the spec; a missing one is an
 // error naming the parameter, the spec path and the consumers.
 func TestRequiredIfDisabled(t *testing.T) {
