@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -35,12 +36,48 @@ func (w *Watcher) rootCause(ctx context.Context, stackReason string) *Cause {
 		return strings.Count(b.Path, "/") - strings.Count(a.Path, "/") // deeper first
 	})
 	cause := candidates[0]
+	if inner := w.causeInMadeStack(ctx, cause); inner != nil {
+		cause = *inner
+	}
 	if cause.ResourceType == "AWS::SageMaker::Cluster" && w.opt.Cluster != "" && w.sm != nil {
 		if c, err := w.describeCluster(ctx); err == nil && c != nil && c.FailureMessage != "" && !strings.Contains(cause.Reason, c.FailureMessage) {
 			cause.Reason += "; cluster: " + c.FailureMessage
 		}
 	}
 	return &cause
+}
+
+// stackARN is the first stack ARN a reason names ("" for none).
+var stackARN = regexp.MustCompile(`arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:[0-9]{12}:stack/[A-Za-z0-9-]+/[0-9a-f-]+`)
+
+// causeInMadeStack looks into a stack the failed resource names but the
+// tree does not hold: one a custom resource made (the EKS observability
+// stack), whose own events hold the real cause. It returns that stack's
+// earliest real failure, nil when there is none or it cannot be read.
+func (w *Watcher) causeInMadeStack(ctx context.Context, c Cause) *Cause {
+	id := stackARN.FindString(c.Reason)
+	if id == "" || w.byID[id] != nil {
+		return nil
+	}
+	var found *Cause
+	in := &cloudformation.DescribeStackEventsInput{StackName: aws.String(id)}
+	for {
+		w.calls["DescribeStackEvents"]++
+		out, err := w.cfn.DescribeStackEvents(ctx, in)
+		if err != nil {
+			return found
+		}
+		for _, e := range out.StackEvents { // newest first: the last one kept is the earliest
+			if strings.HasSuffix(string(e.ResourceStatus), "_FAILED") && !PointsElsewhere(aws.ToString(e.ResourceStatusReason)) {
+				found = &Cause{Time: aws.ToTime(e.Timestamp), Path: c.Path + "/" + cloud.StackName(id) + "/" + aws.ToString(e.LogicalResourceId),
+					ResourceType: aws.ToString(e.ResourceType), Status: string(e.ResourceStatus), Reason: aws.ToString(e.ResourceStatusReason)}
+			}
+		}
+		if out.NextToken == nil {
+			return found
+		}
+		in.NextToken = out.NextToken
+	}
 }
 
 // operationFailures asks DescribeEvents for the failed events of the root's

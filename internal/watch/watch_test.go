@@ -174,6 +174,33 @@ func TestRootCauseIsTheEarliestRealFailureEvenAfterRollback(t *testing.T) {
 	}
 }
 
+// A custom resource that made a stack of its own (the EKS observability
+// stack) fails naming that stack; the real cause is in the stack's events,
+// which the tree never held.
+func TestTheCauseIsFoundInAStackACustomResourceMade(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	obs := f.Stack("sagemaker-ml-ObservabilityStack")
+	reason := "Properties validation failed for resource EksAddOn with message: #/PodIdentityAssociations/0: required key [RoleArn] not found"
+	obs.Status(1*s, "CREATE_IN_PROGRESS", "User Initiated").
+		Resource(2*s, "EksAddOn", "AWS::EKS::Addon", "CREATE_FAILED", reason).
+		Resource(2*s, "Record", "AWS::SSM::Parameter", "CREATE_FAILED", "Resource creation cancelled").
+		Status(3*s, "ROLLBACK_COMPLETE", "")
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+		Resource(1*s, "ObservabilityCustomResource", "Custom::ObservabilityStack", "CREATE_IN_PROGRESS", "").
+		Resource(4*s, "ObservabilityCustomResource", "Custom::ObservabilityStack", "CREATE_FAILED", "the stack "+obs.ID+" ended ROLLBACK_COMPLETE").
+		Status(4*s, "ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [ObservabilityCustomResource]. Rollback requested by user.").
+		Status(5*s, "ROLLBACK_COMPLETE", "")
+	sum, _, err := run(t, f, Options{Stack: root.ID})
+	if err != nil || sum.RootCause == nil {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	want := "hpctl-ml/ObservabilityCustomResource/sagemaker-ml-ObservabilityStack/EksAddOn (AWS::EKS::Addon): " + reason
+	if got := sum.RootCause.String(); got != want {
+		t.Errorf("cause %q\nwant  %q", got, want)
+	}
+}
+
 func TestDescribeEventsAddsWhatStackEventsNeverShow(t *testing.T) {
 	f := cloudtest.New()
 	root := f.Stack("hpctl-ml")
