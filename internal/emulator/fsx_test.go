@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
@@ -50,6 +51,15 @@ func TestFSxFileSystemChecksItsSecurityGroups(t *testing.T) {
 	inv, err := f.emu.Inventory(f.ctx, Region)
 	if err != nil || len(inv["fileSystems"]) != 1 {
 		t.Errorf("file systems %v (%v)", inv["fileSystems"], err)
+	}
+	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: one.StackId}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle(aws.ToString(one.StackId)); s.StackStatus != cftypes.StackStatusDeleteComplete {
+		t.Fatalf("delete: %s", s.StackStatus)
+	}
+	if inv, _ := f.emu.Inventory(f.ctx, Region); len(inv["fileSystems"]) != 0 {
+		t.Errorf("file systems after the delete: %v", inv["fileSystems"])
 	}
 
 	// Two groups in one String: one invalid ID, as FSx says.
