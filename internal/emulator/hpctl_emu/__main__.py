@@ -20,7 +20,7 @@ def main():
     from werkzeug.serving import run_simple
 
     from . import apstypes, cfn, ec2types, ekstypes, fsx, hyperpod, lambdas, properties, rdstypes, s3defaults, s3types, validate  # noqa: F401
-    from .control import Control, answer_unknown_actions
+    from .control import Control, answer_unknown_actions, cache_module_list
 
     cfn.patch()
     hyperpod.patch()
@@ -33,6 +33,7 @@ def main():
     ec2types.patch()  # rebuilds moto's type map: the models of every module imported above
     s3types.patch()
     answer_unknown_actions()
+    cache_module_list()
     app = DomainDispatcherApplication(create_backend_app)
     for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts"):
         app.get_application({"HTTP_HOST": f"{service}.us-east-1.amazonaws.com", "PATH_INFO": "/"})

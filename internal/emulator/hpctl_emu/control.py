@@ -25,6 +25,16 @@ class InvalidAction(ServiceException):
     code = "InvalidAction"
 
 
+def cache_module_list():
+    """moto's dispatcher finds a request's backend by listing its own
+    package folder (backends.list_of_moto_modules: a listdir and a stat per
+    service, some 150) on every request; the list cannot change while the
+    server runs, so it is read once. A cost of moto's server, not of AWS."""
+    from moto import backends
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+
+
 def answer_unknown_actions():
     """moto answers an action it lacks with an HTML 500, which SDKs retry as a
     server fault; AWS answers InvalidAction, a client error that is not retried."""

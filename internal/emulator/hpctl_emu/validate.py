@@ -29,11 +29,9 @@ PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Parti
 SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
-class Loader(yaml.SafeLoader):
-    """YAML with CloudFormation's short forms (!Ref, !Sub, !GetAtt a.b …)."""
-
-
-Loader.add_multi_constructor("", lambda loader, tag, node: cfn.yaml_tag_constructor(loader, tag, node))
+# YAML with CloudFormation's short forms (!Ref, !Sub, !GetAtt a.b …), as
+# the stacks read it.
+Loader = cfn.TemplateLoader
 
 
 def format_error(message):
