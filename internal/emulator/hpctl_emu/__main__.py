@@ -12,6 +12,10 @@ def main():
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))
+    # No template of HyperPod's looks up an AMI, and moto loads its ~3,500
+    # default AMIs into every region's EC2 backend, anew after each reset
+    # (0.7 s each time, most of a small test's emulator time).
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
     # Import everything before serving, so the first request is not the one
     # that pays for moto's lazy imports (over a second).

@@ -28,6 +28,7 @@ answers carry what AWS's do.
 """
 
 import json
+import pickle
 
 import yaml
 from moto.cloudformation import models, parsing, responses, utils
@@ -492,12 +493,23 @@ class TemplateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 TemplateLoader.add_multi_constructor("", lambda loader, tag, node: yaml_tag_constructor(loader, tag, node))
 
 
+_parsed = {}  # template text → its parse, pickled (a fresh copy each time: callers change what they get)
+
+
 def parse_template(template):
-    """Stack.parse_template, with TemplateLoader; JSON as moto reads it."""
-    try:
-        return yaml.load(template, Loader=TemplateLoader)
-    except (yaml.parser.ParserError, yaml.scanner.ScannerError):
-        return json.loads(template)
+    """Stack.parse_template, with TemplateLoader; JSON as moto reads it. The
+    same few templates are read again for every stack and change set made
+    from them, so each text is parsed once."""
+    cached = _parsed.get(template)
+    if cached is None:
+        try:
+            parsed = yaml.load(template, Loader=TemplateLoader)
+        except (yaml.parser.ParserError, yaml.scanner.ScannerError):
+            parsed = json.loads(template)
+        if len(_parsed) > 256:
+            _parsed.clear()
+        cached = _parsed[template] = pickle.dumps(parsed)
+    return pickle.loads(cached)
 
 
 def change_set_parse_template(self):
