@@ -147,6 +147,11 @@ func TestLoadBadSpecs(t *testing.T) {
 		{"duplicate group names", edit(baseEKS, "", "    - {name: workers, instanceType: ml.c5.xlarge, count: 1}\n"),
 			[]string{`cluster.instanceGroups[1].name: "workers" is already the name of cluster.instanceGroups[0]`}},
 		{"instance type without ml.", edit(baseEKS, "ml.g5.8xlarge", "g5.8xlarge"), []string{"is not a HyperPod instance type: they start with ml."}},
+		// The SDK's types: a size the family lacks lists the family's sizes;
+		// a misspelt family names the nearest type.
+		{"instance size HyperPod lacks", edit(baseEKS, "ml.g5.8xlarge", "ml.g5.9xlarge"),
+			[]string{`cluster.instanceGroups[0].instanceType: "ml.g5.9xlarge" is not a HyperPod instance type: ml.g5 comes in xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 48xlarge`}},
+		{"instance family typo", edit(baseEKS, "ml.g5.8xlarge", "ml.p5s.48xlarge"), []string{`"ml.p5s.48xlarge" is not a HyperPod instance type; did you mean ml.p5.48xlarge?`}},
 		{"missing count", edit(baseEKS, "      count: 2\n", ""), []string{"cluster.instanceGroups[0].count: is required"}},
 		{"negative count", edit(baseEKS, "count: 2", "count: -1"), []string{"count: -1 is out of range"}},
 		{"threads per core", edit(baseEKS, "", "      threadsPerCore: 4\n"), []string{"threadsPerCore: is 4; it must be 1 (no hyperthreading) or 2"}},
