@@ -490,3 +490,17 @@ func TestNoWaitExits3WhileAnotherDeployRuns(t *testing.T) {
 		t.Error("the stack was touched")
 	}
 }
+
+// A cluster InService with a group short of its count (continuous
+// provisioning) is not a finished deploy: with the count stuck it fails
+// once --nodes-timeout has passed, exit 1, naming the group and the counts;
+// a bad --nodes-timeout is refused before anything happens.
+func TestAClusterShortOfNodesFailsTheDeploy(t *testing.T) {
+	f := world(t)
+	f.Short["workers"] = 1
+	code, out, errOut := deployOn(t, f, "eks", quickstart, "--yes", "--nodes-timeout", "5m")
+	expect(t, "short", code, out+errOut, ExitFailed,
+		[]string{"the cluster is InService but short of nodes, unchanged for 5m", "workers 1 of 2"})
+	code, out, errOut = deployOn(t, world(t), "eks", quickstart, "--yes", "--nodes-timeout", "0s")
+	expect(t, "bad timeout", code, out+errOut, ExitUsage, []string{"--nodes-timeout 0s: give a positive duration"})
+}

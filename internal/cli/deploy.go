@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,7 @@ type deployOptions struct {
 	adopt           bool
 	templatesBucket string
 	standIns        bool
+	nodesTimeout    time.Duration
 }
 
 func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
@@ -47,11 +49,16 @@ func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
 	f.BoolVar(&o.adopt, "adopt", false, "update a stack hpctl did not make (adds its ownership tags)")
 	f.StringVar(&o.templatesBucket, "templates-bucket", "", "read the templates from this bucket (overrides templates.bucket)")
 	f.BoolVar(&o.standIns, "stand-ins", false, "fill the template bucket with hpctl's emulator stand-ins first (local demo and tests)")
+	f.DurationVar(&o.nodesTimeout, "nodes-timeout", 30*time.Minute,
+		"fail when the InService cluster's group stays below its count, unchanged, for this long (continuous provisioning)")
 	return cmd
 }
 
 func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch spec.Orchestrator, version string) error {
 	streaming(ios, g)
+	if o.nodesTimeout <= 0 {
+		return usageErr("--nodes-timeout %s: give a positive duration, such as 30m", o.nodesTimeout)
+	}
 	var over []func(*spec.Cluster)
 	if o.templatesBucket != "" {
 		over = append(over, func(c *spec.Cluster) { c.Templates.Bucket = o.templatesBucket })
@@ -82,6 +89,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 	if err != nil {
 		return err
 	}
+	d.NodesTimeout = o.nodesTimeout
 	prog := progress(ios, g)
 	req := deploy.Request{Plan: p, Files: files, ReplaceFailed: o.replaceFailed, Adopt: o.adopt, NoWait: o.noWait,
 		Description: fmt.Sprintf("hpctl %s deploy of %s", version, p.Cluster)}

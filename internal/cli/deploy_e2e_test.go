@@ -249,3 +249,16 @@ func (e *e2e) broughtNetwork() []string {
 		"subnet-0a1b2c3d4e5f60003", subnets[2], "subnet-0a1b2c3d4e5f60004", subnets[3],
 		"rtb-0a1b2c3d4e5f60001", tables[0], "rtb-0a1b2c3d4e5f60002", tables[1]}
 }
+
+// Through the real SDK: a cluster that reads InService with its workers
+// short of their count fails the deploy once --nodes-timeout passes, exit 1,
+// with the group and its counts.
+func TestAnInServiceClusterShortOfNodesFails(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.2,
+		ShortGroups: []emulator.ShortGroup{{Cluster: "*", Group: "workers", Count: 1}}})
+	code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml", "--yes", "--nodes-timeout", "1s")
+	if code != ExitFailed || !strings.Contains(out+errOut, "the cluster is InService but short of nodes") ||
+		!strings.Contains(out+errOut, "workers 1 of 2") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -33,6 +33,9 @@ type Deployer struct {
 	Region string
 	// Interval between polls of change sets and stacks (default 2s).
 	Interval time.Duration
+	// NodesTimeout is how long a deploy waits for an InService cluster's
+	// group that stays below its target (watch.Options; default 30 min).
+	NodesTimeout time.Duration
 	// Now, Sleep and Token stand in for the clock and for randomness in tests.
 	Now   func() time.Time
 	Sleep func(context.Context, time.Duration) error
@@ -553,12 +556,23 @@ func (d *Deployer) Execute(ctx context.Context, prep *Prepared, emit func(watch.
 	if p.Creates("HyperPodClusterStack") {
 		cluster = p.Cluster
 	}
+	// The cluster is done when its groups have the spec's counts.
+	clusterOpts := func(o watch.Options) watch.Options {
+		o.Cluster, o.NodesTimeout = cluster, d.NodesTimeout
+		if cluster != "" {
+			o.Groups = map[string]int{}
+			for _, g := range p.InstanceGroups {
+				o.Groups[g.Name] = g.Count
+			}
+		}
+		return o
+	}
 	if prep.Situation == InProgress {
 		status := string(prep.Stack.StackStatus)
 		if !strings.HasPrefix(status, "CREATE") && !strings.HasPrefix(status, "UPDATE") {
 			cluster = ""
 		}
-		return d.finish(d.watcher(watch.Options{Stack: aws.ToString(prep.Stack.StackId), FromOperationStart: true, Cluster: cluster}).Run(ctx, emit))
+		return d.finish(d.watcher(clusterOpts(watch.Options{Stack: aws.ToString(prep.Stack.StackId), FromOperationStart: true})).Run(ctx, emit))
 	}
 	if err := d.deployCompanions(ctx, prep, emit); err != nil {
 		// The main change set will not run: left behind, a CREATE one
@@ -581,12 +595,12 @@ func (d *Deployer) Execute(ctx context.Context, prep *Prepared, emit func(watch.
 		// since this change set was made: then this one is obsolete, and
 		// what runs is followed instead.
 		if d.startedElsewhere(ctx, cs, err, emit) {
-			return d.finish(d.watcher(watch.Options{Stack: cs.StackID, FromOperationStart: true, Cluster: cluster}).Run(ctx, emit))
+			return d.finish(d.watcher(clusterOpts(watch.Options{Stack: cs.StackID, FromOperationStart: true})).Run(ctx, emit))
 		}
 		return watch.Summary{}, fmt.Errorf("execute change set: %w", err)
 	}
 	d.step(emit, "executing change set %s", cs.Name)
-	return d.finish(d.watcher(watch.Options{Stack: cs.StackID, AfterEventID: after, Cluster: cluster, Resources: len(cs.Changes)}).Run(ctx, emit))
+	return d.finish(d.watcher(clusterOpts(watch.Options{Stack: cs.StackID, AfterEventID: after, Resources: len(cs.Changes)})).Run(ctx, emit))
 }
 
 // startedElsewhere reports, after a change set failed to execute, that its

@@ -49,6 +49,17 @@ type Settings struct {
 	ClusterSeconds float64 `json:"clusterSeconds"`
 	// ClusterFailures make matching clusters end Failed.
 	ClusterFailures []ClusterFailure `json:"clusterFailures,omitempty"`
+	// ShortGroups keep matching groups below their target once the cluster
+	// is InService, as continuous provisioning can.
+	ShortGroups []ShortGroup `json:"shortGroups,omitempty"`
+}
+
+// ShortGroup keeps group Group of the clusters whose name matches the glob
+// Cluster at Count instances once InService.
+type ShortGroup struct {
+	Cluster string `json:"cluster"`
+	Group   string `json:"group"`
+	Count   int    `json:"count"`
 }
 
 // StackDelay holds stacks whose name matches the glob in progress for Seconds.

@@ -526,6 +526,21 @@ func TestAStackAnswerIsOneMoment(t *testing.T) {
 	}
 }
 
+// A short group stays below its target once the cluster is InService, as
+// with continuous provisioning: the stack completes, the count does not.
+func TestAShortGroupStaysBelowItsTarget(t *testing.T) {
+	f := setup(t, Settings{ShortGroups: []ShortGroup{{Cluster: "hp-*", Group: "workers", Count: 1}}})
+	f.create("hp", clusterTemplate)
+	if s := f.settle("hp"); s.StackStatus != cftypes.StackStatusCreateComplete {
+		t.Fatalf("%s", s.StackStatus)
+	}
+	c, err := f.cluster("hp-demo")
+	if err != nil || c.ClusterStatus != smtypes.ClusterStatusInservice || aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 1 ||
+		aws.ToInt32(c.InstanceGroups[0].TargetCount) != 2 {
+		t.Fatalf("%v %+v", err, c)
+	}
+}
+
 func TestHyperPodClusterCreatingThenInService(t *testing.T) {
 	f := setup(t, Settings{ClusterSeconds: 0.4})
 	f.create("hp", clusterTemplate)

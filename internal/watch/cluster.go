@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -86,7 +87,12 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 				Reason: "the stacks completed but the HyperPod cluster does not exist"}
 			return nil
 		case c.Status == "InService":
-			return nil
+			if cause := w.groupsShort(c); cause == nil {
+				return nil
+			} else if cause.Reason != "" {
+				s.Succeeded, s.RootCause = false, cause
+				return nil
+			}
 		case c.Status == "Failed" || c.Status == "RollingBack":
 			s.Succeeded = false
 			s.RootCause = &Cause{Time: c.Time, Path: "cluster " + c.Name, ResourceType: "AWS::SageMaker::Cluster",
@@ -97,6 +103,38 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 			return err
 		}
 	}
+}
+
+// groupsShort says whether an InService cluster is done: nil when every
+// group has its target and the spec's count; a Cause without a reason while
+// a group is still below its target and its count moved within
+// NodesTimeout; a Cause with the reason when the cluster cannot match the
+// spec (a target other than the spec's) or a group has not moved for
+// NodesTimeout.
+func (w *Watcher) groupsShort(c *Cluster) *Cause {
+	var behind []string
+	for _, g := range c.Groups {
+		if want, ok := w.opt.Groups[g.Name]; ok && g.Target != int32(want) {
+			return &Cause{Time: c.Time, Path: "cluster " + c.Name + "/" + g.Name, ResourceType: "AWS::SageMaker::Cluster", Status: c.Status,
+				Reason: fmt.Sprintf("group %s targets %d instances, the spec asks %d", g.Name, g.Target, want)}
+		}
+		if g.Current < g.Target {
+			behind = append(behind, fmt.Sprintf("%s %d of %d", g.Name, g.Current, g.Target))
+		}
+	}
+	if len(behind) == 0 {
+		return nil
+	}
+	key := strings.Join(behind, ", ")
+	if key != w.countsKey {
+		w.countsKey, w.countsSince = key, w.opt.Now()
+		return &Cause{}
+	}
+	if stuck := w.opt.Now().Sub(w.countsSince); stuck >= w.opt.NodesTimeout {
+		return &Cause{Time: c.Time, Path: "cluster " + c.Name, ResourceType: "AWS::SageMaker::Cluster", Status: c.Status,
+			Reason: fmt.Sprintf("the cluster is InService but short of nodes, unchanged for %s: %s (HyperPod is still adding them or cannot: capacity, quotas, a failing lifecycle script)", stuck.Round(time.Second), key)}
+	}
+	return &Cause{}
 }
 
 func clusterReason(c *Cluster) string {

@@ -33,6 +33,13 @@ type Options struct {
 	// Deleting says the operation is a delete: DELETE_COMPLETE is success and
 	// the cluster is followed until it is gone.
 	Deleting bool
+	// Groups are the instance counts the spec asks of the cluster's groups:
+	// once InService, the cluster has succeeded only when every group has
+	// them (with continuous provisioning, InService comes before the nodes).
+	Groups map[string]int
+	// NodesTimeout is how long a group may stay below its target, its count
+	// unchanged, once the cluster is InService (default 30 minutes).
+	NodesTimeout time.Duration
 	// Resources is how many of the root's own resources the operation
 	// creates, updates or deletes (its change set's; 0 when not known):
 	// once all have finished, the root's end is near.
@@ -78,6 +85,10 @@ type Watcher struct {
 	lastErr string
 	// clusterFresh is set when the last poll read the cluster.
 	clusterFresh bool
+	// countsKey is the groups' counts at the last read once InService, and
+	// countsSince when they last changed.
+	countsKey   string
+	countsSince time.Time
 	// quick counts the polls still to come at a tenth of the interval: a
 	// nested stack finished and none is left in progress, so the root is
 	// finishing (or about to start the next one) and a full interval would
@@ -119,6 +130,9 @@ func New(cfn cloud.CloudFormation, sm cloud.SageMaker, opt Options) *Watcher {
 	}
 	if opt.Sleep == nil {
 		opt.Sleep = sleep
+	}
+	if opt.NodesTimeout == 0 {
+		opt.NodesTimeout = 30 * time.Minute
 	}
 	return &Watcher{cfn: cfn, sm: sm, opt: opt, byID: map[string]*tracked{}, calls: map[string]int{}}
 }

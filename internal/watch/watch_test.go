@@ -325,6 +325,46 @@ func TestClusterIsFollowedUntilInService(t *testing.T) {
 	}
 }
 
+// With continuous provisioning a cluster is InService before its nodes: the
+// deploy has succeeded when every group has its target and the spec's count.
+// A group whose count stops moving below its target fails the deploy after
+// NodesTimeout, with the counts; a target other than the spec's fails it at
+// once.
+func TestInServiceIsNotDoneUntilEveryGroupHasItsNodes(t *testing.T) {
+	in := func(at time.Duration, current, target int32) cloudtest.ClusterState {
+		return cloudtest.ClusterState{At: at, Status: "InService", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", current, target)}}
+	}
+	for _, tc := range []struct {
+		name   string
+		states []cloudtest.ClusterState
+		spec   int
+		ok     bool
+		cause  string
+		end    time.Duration
+	}{
+		{"nodes come", []cloudtest.ClusterState{in(3*s, 0, 2), in(9*s, 1, 2), in(16*s, 2, 2)}, 2, true, "", 16 * s},
+		{"a node never comes", []cloudtest.ClusterState{in(3*s, 1, 2)}, 2, false,
+			"cluster ml (AWS::SageMaker::Cluster): the cluster is InService but short of nodes, unchanged for 10s: workers 1 of 2", 15 * s},
+		{"the target is not the spec's", []cloudtest.ClusterState{in(3*s, 2, 2)}, 3, false,
+			"cluster ml/workers (AWS::SageMaker::Cluster): group workers targets 2 instances, the spec asks 3", 5 * s},
+	} {
+		f := cloudtest.New()
+		root := clusterTree(f)
+		f.Cluster("ml", tc.states...)
+		start := f.Now()
+		sum, _, err := run(t, f, Options{Stack: root.ID, Cluster: "ml", Groups: map[string]int{"workers": tc.spec}, NodesTimeout: 10 * s})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if sum.Succeeded != tc.ok || (tc.cause != "" && (sum.RootCause == nil || !strings.HasPrefix(sum.RootCause.String(), tc.cause))) {
+			t.Errorf("%s: succeeded %v, cause %v", tc.name, sum.Succeeded, sum.RootCause)
+		}
+		if took := f.Now().Sub(start); took != tc.end {
+			t.Errorf("%s: ended after %s, want %s", tc.name, took, tc.end)
+		}
+	}
+}
+
 // While the cluster stays the same its reads are spaced out, up to one in
 // five polls; a change brings them back to every poll, and so does each
 // event of the cluster resource, so that its end is shown at once.

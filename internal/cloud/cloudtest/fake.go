@@ -52,10 +52,13 @@ type Fake struct {
 	// fail with the reason; FailDelete their deletion, FailRollback the
 	// rollback of their failed update.
 	Fail, FailDelete, FailRollback map[string]string
-	seq                            int
-	buckets                        map[string]*Bucket
-	changeSets                     map[string]*changeSet
-	tokens                         map[string]bool
+	// Short keeps these groups (by name) at this many instances once their
+	// cluster is InService, as continuous provisioning can.
+	Short      map[string]int32
+	seq        int
+	buckets    map[string]*Bucket
+	changeSets map[string]*changeSet
+	tokens     map[string]bool
 }
 
 var _ cloud.CloudFormation = (*Fake)(nil)
@@ -71,7 +74,7 @@ func New() *Fake {
 	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	return &Fake{start: start, now: start, stacks: map[string]*Stack{}, clusters: map[string][]ClusterState{},
 		PageSize: 100, Calls: map[string]int{}, Errors: map[string][]error{}, Step: time.Second, Limit: 24 * time.Hour,
-		Fail: map[string]string{}, FailDelete: map[string]string{}, FailRollback: map[string]string{}, buckets: map[string]*Bucket{},
+		Fail: map[string]string{}, FailDelete: map[string]string{}, FailRollback: map[string]string{}, Short: map[string]int32{}, buckets: map[string]*Bucket{},
 		changeSets: map[string]*changeSet{}, tokens: map[string]bool{}}
 }
 

@@ -122,8 +122,14 @@ func (f *Fake) createResource(s *Stack, ev *template.Evaluation, id string, c *c
 		name := props.Field("ClusterName").String()
 		r.physical = "arn:aws:sagemaker:us-west-2:" + account + ":cluster/" + name
 		groups := clusterGroups(props.Field("InstanceGroups").JSON())
+		ready := counted(groups, -1)
+		for i, g := range ready {
+			if n, ok := f.Short[aws.ToString(g.InstanceGroupName)]; ok {
+				ready[i].CurrentCount = aws.Int32(n)
+			}
+		}
 		f.clusters[name] = append(f.clusters[name], ClusterState{At: start, Status: "Creating", Groups: counted(groups, 0)},
-			ClusterState{At: start + f.Step, Status: "InService", Groups: counted(groups, -1)})
+			ClusterState{At: start + f.Step, Status: "InService", Groups: ready})
 	case strings.HasPrefix(def.Type, "Custom::"):
 		r.attrs = f.custom(props)
 	}

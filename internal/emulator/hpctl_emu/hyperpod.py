@@ -10,7 +10,9 @@ with a FailureMessage; a deleted cluster is Deleting for clusterSeconds and
 then gone, answering ResourceNotFound as the API documents. An update of the
 resource scales the groups and adds new ones, as UpdateCluster does: the
 cluster is Updating for clusterSeconds, then InService with the new counts;
-a change to what a group cannot change in place fails the update.
+a change to what a group cannot change in place fails the update. A group
+of Settings.shortGroups stays below its target once InService, as with
+continuous provisioning (AWS: "InService" while nodes are still added).
 """
 
 import copy
@@ -22,7 +24,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 
-from .state import LOCK, STATE, cluster_failure, cluster_seconds, handler_error, pause
+from .state import LOCK, STATE, cluster_failure, cluster_seconds, handler_error, pause, short_count
 
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 
@@ -114,7 +116,8 @@ def _settle(cluster):
         return
     cluster.status = "InService"
     for group in cluster.instance_groups:
-        group["CurrentCount"] = group["TargetCount"]
+        short = short_count(cluster.cluster_name, group.get("InstanceGroupName"))
+        group["CurrentCount"] = group["TargetCount"] if short is None else min(short, group["TargetCount"])
     for node in cluster.nodes.values():
         node.status = "Running"
 

@@ -27,6 +27,9 @@ DEFAULTS = {
     "clusterSeconds": 0.0,
     # Clusters that end Failed: [{"name": "glob", "message": "..."}].
     "clusterFailures": [],
+    # Groups kept below their target once their cluster is InService, as
+    # continuous provisioning can: [{"cluster": "glob", "group": "name", "count": 1}].
+    "shortGroups": [],
 }
 
 
@@ -112,6 +115,14 @@ def failure(stack_name, logical_id, operation):
                 and f.get("logicalId") == logical_id
                 and fnmatch.fnmatchcase(stack_name, f.get("stack", "*"))):
             return f.get("reason") or "InternalFailure: injected by the test"
+    return None
+
+
+def short_count(cluster_name, group_name):
+    """The count a group is kept at once InService (None: its target)."""
+    for g in STATE.config["shortGroups"]:
+        if fnmatch.fnmatchcase(cluster_name, g.get("cluster", "*")) and g.get("group") == group_name:
+            return int(g.get("count", 0))
     return None
 
 
