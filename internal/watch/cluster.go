@@ -87,10 +87,10 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 				Reason: "the stacks completed but the HyperPod cluster does not exist"}
 			return nil
 		case c.Status == "InService":
-			if cause := w.groupsShort(c); cause == nil {
-				return nil
-			} else if cause.Reason != "" {
+			if done, cause := w.groupsDone(c); cause != nil {
 				s.Succeeded, s.RootCause = false, cause
+				return nil
+			} else if done {
 				return nil
 			}
 		case c.Status == "Failed" || c.Status == "RollingBack":
@@ -105,17 +105,16 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 	}
 }
 
-// groupsShort says whether an InService cluster is done: nil when every
-// group has its target and the spec's count; a Cause without a reason while
-// a group is still below its target and its count moved within
-// NodesTimeout; a Cause with the reason when the cluster cannot match the
-// spec (a target other than the spec's) or a group has not moved for
-// NodesTimeout.
-func (w *Watcher) groupsShort(c *Cluster) *Cause {
+// groupsDone says whether an InService cluster is done: every group has its
+// target and the spec's count. While a group is below its target and its
+// count moved within NodesTimeout it is not done yet; a target other than
+// the spec's, or a count that has not moved for NodesTimeout, is the cause
+// of a failure.
+func (w *Watcher) groupsDone(c *Cluster) (bool, *Cause) {
 	var behind []string
 	for _, g := range c.Groups {
 		if want, ok := w.opt.Groups[g.Name]; ok && g.Target != int32(want) {
-			return &Cause{Time: c.Time, Path: "cluster " + c.Name + "/" + g.Name, ResourceType: "AWS::SageMaker::Cluster", Status: c.Status,
+			return false, &Cause{Time: c.Time, Path: "cluster " + c.Name + "/" + g.Name, ResourceType: "AWS::SageMaker::Cluster", Status: c.Status,
 				Reason: fmt.Sprintf("group %s targets %d instances, the spec asks %d", g.Name, g.Target, want)}
 		}
 		if g.Current < g.Target {
@@ -123,18 +122,18 @@ func (w *Watcher) groupsShort(c *Cluster) *Cause {
 		}
 	}
 	if len(behind) == 0 {
-		return nil
+		return true, nil
 	}
 	key := strings.Join(behind, ", ")
 	if key != w.countsKey {
 		w.countsKey, w.countsSince = key, w.opt.Now()
-		return &Cause{}
+		return false, nil
 	}
 	if stuck := w.opt.Now().Sub(w.countsSince); stuck >= w.opt.NodesTimeout {
-		return &Cause{Time: c.Time, Path: "cluster " + c.Name, ResourceType: "AWS::SageMaker::Cluster", Status: c.Status,
+		return false, &Cause{Time: c.Time, Path: "cluster " + c.Name, ResourceType: "AWS::SageMaker::Cluster", Status: c.Status,
 			Reason: fmt.Sprintf("the cluster is InService but short of nodes, unchanged for %s: %s (HyperPod is still adding them or cannot: capacity, quotas, a failing lifecycle script)", stuck.Round(time.Second), key)}
 	}
-	return &Cause{}
+	return false, nil
 }
 
 func clusterReason(c *Cluster) string {
