@@ -101,6 +101,19 @@ func TestRDSAccountingDatabase(t *testing.T) {
 			inv["dbInstances"], inv["dbSubnetGroups"], inv["secrets"], inv["dbSnapshots"])
 	}
 
+	// Without a DeletionPolicy a DB instance outside a cluster is
+	// snapshotted all the same: that is CloudFormation's default for it.
+	f.create("nopolicy", strings.Replace(rdsTemplate, "    DeletionPolicy: Snapshot\n", "", 1),
+		param("Subnets", net["A"]+","+net["B"]), param("VpcId", net["VpcId"]))
+	np := f.settle("nopolicy")
+	if _, err := f.c.CloudFormation.DeleteStack(f.ctx, &cloudformation.DeleteStackInput{StackName: np.StackId}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle(aws.ToString(np.StackId))
+	if inv, _ = f.emu.Inventory(f.ctx, Region); !slices.Contains(inv["dbSnapshots"], "nopolicy-snapshot-"+outputs(np)["Id"]) {
+		t.Errorf("no default snapshot: %v", inv["dbSnapshots"])
+	}
+
 	for _, tc := range []struct {
 		name   string
 		params []cftypes.Parameter

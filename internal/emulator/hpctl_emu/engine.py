@@ -456,7 +456,16 @@ def finish(stack):
 
 
 def deletion_policy(rec):
-    return (rec.template or {}).get("DeletionPolicy", "Delete")
+    """The resource's DeletionPolicy, or CloudFormation's default: Delete,
+    but Snapshot "for AWS::RDS::DBCluster resources and for
+    AWS::RDS::DBInstance resources that don't specify the
+    DBClusterIdentifier property" (DeletionPolicy attribute, User Guide)."""
+    template = rec.template or {}
+    default = "Delete"
+    if rec.resource_type == "AWS::RDS::DBCluster" or (
+            rec.resource_type == "AWS::RDS::DBInstance" and not (template.get("Properties") or {}).get("DBClusterIdentifier")):
+        default = "Snapshot"
+    return template.get("DeletionPolicy", default)
 
 
 def delete_resources(stack, generation, rollback=False, retain=frozenset(), only=None):
