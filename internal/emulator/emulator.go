@@ -55,11 +55,13 @@ type Settings struct {
 }
 
 // ShortGroup keeps group Group of the clusters whose name matches the glob
-// Cluster at Count instances once InService.
+// Cluster at Count instances once InService; the cluster's events say each
+// missing instance failed with Message.
 type ShortGroup struct {
 	Cluster string `json:"cluster"`
 	Group   string `json:"group"`
 	Count   int    `json:"count"`
+	Message string `json:"message,omitempty"`
 }
 
 // StackDelay holds stacks whose name matches the glob in progress for Seconds.

@@ -23,11 +23,12 @@ def main():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from . import apstypes, cfn, ec2types, ekstypes, fsx, hyperpod, lambdas, properties, rdstypes, s3defaults, s3types, validate  # noqa: F401
+    from . import apstypes, cfn, clusterevents, ec2types, ekstypes, fsx, hyperpod, lambdas, properties, rdstypes, s3defaults, s3types, validate  # noqa: F401
     from .control import Control, answer_unknown_actions, cache_module_list
 
     cfn.patch()
     hyperpod.patch()
+    clusterevents.patch()
     properties.patch()
     fsx.patch()
     rdstypes.patch()
@@ -44,7 +45,7 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
-    run_simple(args.host, args.port, Control(app, ["apstypes", "cfn", "ec2types", "ekstypes", "fsx", "hyperpod", "lambdas", "properties", "rdstypes", "s3defaults", "s3types", "validate"]), threaded=True)
+    run_simple(args.host, args.port, Control(app, ["apstypes", "cfn", "clusterevents", "ec2types", "ekstypes", "fsx", "hyperpod", "lambdas", "properties", "rdstypes", "s3defaults", "s3types", "validate"]), threaded=True)
 
 
 if __name__ == "__main__":

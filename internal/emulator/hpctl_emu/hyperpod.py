@@ -24,7 +24,8 @@ from moto.core.common_models import CloudFormationModel
 from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 
-from .state import LOCK, STATE, cluster_failure, cluster_seconds, handler_error, pause, short_count
+from . import clusterevents
+from .state import LOCK, STATE, cluster_failure, cluster_seconds, handler_error, pause, short_count, short_message
 
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 
@@ -62,8 +63,11 @@ def patch():
         arn = orig_create(self, cluster_name, instance_groups, vpc_config, tags)
         cluster = self.clusters[cluster_name]
         cluster.status = "Creating"
+        clusterevents.record(cluster, "Cluster", "Cluster creation started")
         for group in cluster.instance_groups:
             group["CurrentCount"] = 0
+            clusterevents.record(cluster, "InstanceGroup", f"Provisioning {group['TargetCount']} instances",
+                                 group=group.get("InstanceGroupName"))
         for node in cluster.nodes.values():
             node.status = "Pending"
         later(cluster_seconds("create"), lambda: _settle(cluster))
@@ -113,13 +117,29 @@ def _settle(cluster):
         cluster.status, cluster.failure_message = "Failed", message
         for node in cluster.nodes.values():
             node.status = "Failure"
+            clusterevents.record(cluster, "Instance", f"Instance {node.instance_id} failed", "Error",
+                                 node.instance_group_name, node.instance_id, {"FailureMessage": message})
+        clusterevents.record(cluster, "Cluster", f"Cluster creation failed: {message}", "Error")
         return
     cluster.status = "InService"
+    running = {}
     for group in cluster.instance_groups:
-        short = short_count(cluster.cluster_name, group.get("InstanceGroupName"))
+        name = group.get("InstanceGroupName")
+        short = short_count(cluster.cluster_name, name)
         group["CurrentCount"] = group["TargetCount"] if short is None else min(short, group["TargetCount"])
+        running[name] = group["CurrentCount"]
     for node in cluster.nodes.values():
-        node.status = "Running"
+        if running.get(node.instance_group_name, 0) > 0:
+            running[node.instance_group_name] -= 1
+            node.status = "Running"
+            clusterevents.record(cluster, "Instance", f"Instance {node.instance_id} is running", "Info",
+                                 node.instance_group_name, node.instance_id)
+        else:
+            node.status = "Pending"
+            clusterevents.record(cluster, "Instance", f"Instance {node.instance_id} is not running yet", "Error",
+                                 node.instance_group_name, node.instance_id,
+                                 {"FailureMessage": short_message(cluster.cluster_name, node.instance_group_name)})
+    clusterevents.record(cluster, "Cluster", "Cluster is InService")
 
 
 # What UpdateCluster cannot change in a group that exists (the SageMaker API

@@ -28,7 +28,8 @@ DEFAULTS = {
     # Clusters that end Failed: [{"name": "glob", "message": "..."}].
     "clusterFailures": [],
     # Groups kept below their target once their cluster is InService, as
-    # continuous provisioning can: [{"cluster": "glob", "group": "name", "count": 1}].
+    # continuous provisioning can, the missing instances failing with the
+    # message: [{"cluster": "glob", "group": "name", "count": 1, "message": "..."}].
     "shortGroups": [],
 }
 
@@ -123,6 +124,14 @@ def short_count(cluster_name, group_name):
     for g in STATE.config["shortGroups"]:
         if fnmatch.fnmatchcase(cluster_name, g.get("cluster", "*")) and g.get("group") == group_name:
             return int(g.get("count", 0))
+    return None
+
+
+def short_message(cluster_name, group_name):
+    """Why a short group's missing instances are not running."""
+    for g in STATE.config["shortGroups"]:
+        if fnmatch.fnmatchcase(cluster_name, g.get("cluster", "*")) and g.get("group") == group_name:
+            return g.get("message") or "injected by the test"
     return None
 
 
