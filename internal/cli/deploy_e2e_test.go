@@ -252,13 +252,13 @@ func (e *e2e) broughtNetwork() []string {
 
 // Through the real SDK: a cluster that reads InService with its workers
 // short of their count fails the deploy once --nodes-timeout passes, exit 1,
-// with the group and its counts.
+// with the group, its counts and HyperPod's own word on the missing node.
 func TestAnInServiceClusterShortOfNodesFails(t *testing.T) {
 	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.2,
-		ShortGroups: []emulator.ShortGroup{{Cluster: "*", Group: "workers", Count: 1}}})
+		ShortGroups: []emulator.ShortGroup{{Cluster: "*", Group: "workers", Count: 1, Message: "We currently do not have sufficient capacity"}}})
 	code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml", "--yes", "--nodes-timeout", "1s")
 	if code != ExitFailed || !strings.Contains(out+errOut, "the cluster is InService but short of nodes") ||
-		!strings.Contains(out+errOut, "workers 1 of 2") {
+		!strings.Contains(out+errOut, "workers 1 of 2") || !strings.Contains(out+errOut, "(workers): We currently do not have sufficient capacity") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -53,6 +53,8 @@ type SageMaker interface {
 	DescribeCluster(context.Context, *sagemaker.DescribeClusterInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeClusterOutput, error)
 	ListClusterNodes(context.Context, *sagemaker.ListClusterNodesInput, ...func(*sagemaker.Options)) (*sagemaker.ListClusterNodesOutput, error)
 	DeleteCluster(context.Context, *sagemaker.DeleteClusterInput, ...func(*sagemaker.Options)) (*sagemaker.DeleteClusterOutput, error)
+	ListClusterEvents(context.Context, *sagemaker.ListClusterEventsInput, ...func(*sagemaker.Options)) (*sagemaker.ListClusterEventsOutput, error)
+	DescribeClusterEvent(context.Context, *sagemaker.DescribeClusterEventInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeClusterEventOutput, error)
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
@@ -49,7 +50,7 @@ func TestClusterEvents(t *testing.T) {
 		t.Errorf("event %+v", out.EventDetails)
 	}
 	only, err := f.c.SageMaker.ListClusterEvents(f.ctx, &sagemaker.ListClusterEventsInput{ClusterName: aws.String("hp-demo"),
-		ResourceType: smtypes.ClusterEventResourceTypeInstance})
+		ResourceType: smtypes.ClusterEventResourceTypeInstance, EventTimeAfter: aws.Time(time.Now().Add(-time.Minute))})
 	if err != nil || len(only.Events) != 2 || only.Events[0].EventTime.Before(*only.Events[1].EventTime) {
 		t.Errorf("instance events, newest first: %v %+v", err, only)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/hpctl/hpctl/internal/cloud"
 )
@@ -88,6 +89,7 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 			return nil
 		case c.Status == "InService":
 			if done, cause := w.groupsDone(c); cause != nil {
+				cause.Reason += w.nodeFailures(ctx)
 				s.Succeeded, s.RootCause = false, cause
 				return nil
 			} else if done {
@@ -96,7 +98,7 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 		case c.Status == "Failed" || c.Status == "RollingBack":
 			s.Succeeded = false
 			s.RootCause = &Cause{Time: c.Time, Path: "cluster " + c.Name, ResourceType: "AWS::SageMaker::Cluster",
-				Status: c.Status, Reason: clusterReason(c)}
+				Status: c.Status, Reason: clusterReason(c) + w.nodeFailures(ctx)}
 			return nil
 		}
 		if err := w.opt.Sleep(ctx, w.opt.Interval); err != nil {
@@ -134,6 +136,47 @@ func (w *Watcher) groupsDone(c *Cluster) (bool, *Cause) {
 			Reason: fmt.Sprintf("the cluster is InService but short of nodes, unchanged for %s: %s (HyperPod is still adding them or cannot: capacity, quotas, a failing lifecycle script)", stuck.Round(time.Second), key)}
 	}
 	return false, nil
+}
+
+// maxNodeFailures bounds the failed instances a cause names.
+const maxNodeFailures = 3
+
+// nodeFailures reads HyperPod's own events (ListClusterEvents, where the
+// API offers it) for the instances that failed since the watch began, and
+// returns "; nodes: ID (group): message, …" for the newest few, with each
+// failure's message from its event's metadata; "" when there are none or
+// the events cannot be read (the cause stands without them).
+func (w *Watcher) nodeFailures(ctx context.Context) string {
+	if w.sm == nil || w.noClusterEvents || w.opt.Cluster == "" {
+		return ""
+	}
+	once := func(o *sagemaker.Options) { o.RetryMaxAttempts = 1 }
+	w.calls["ListClusterEvents"]++
+	out, err := w.sm.ListClusterEvents(ctx, &sagemaker.ListClusterEventsInput{ClusterName: aws.String(w.opt.Cluster),
+		ResourceType: smtypes.ClusterEventResourceTypeInstance, EventTimeAfter: aws.Time(w.start.Add(-time.Minute)), MaxResults: aws.Int32(50)}, once)
+	if err != nil {
+		w.noClusterEvents = cloud.Unsupported(err)
+		return ""
+	}
+	var lines []string
+	for _, e := range out.Events {
+		if e.EventLevel != smtypes.ClusterEventLevelError || len(lines) == maxNodeFailures {
+			continue
+		}
+		msg := aws.ToString(e.Description)
+		w.calls["DescribeClusterEvent"]++
+		if d, err := w.sm.DescribeClusterEvent(ctx, &sagemaker.DescribeClusterEventInput{ClusterName: aws.String(w.opt.Cluster), EventId: e.EventId}, once); err == nil &&
+			d.EventDetails != nil && d.EventDetails.EventDetails != nil {
+			if m, ok := d.EventDetails.EventDetails.EventMetadata.(*smtypes.EventMetadataMemberInstance); ok && aws.ToString(m.Value.FailureMessage) != "" {
+				msg = aws.ToString(m.Value.FailureMessage)
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%s (%s): %s", aws.ToString(e.InstanceId), aws.ToString(e.InstanceGroupName), msg))
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "; nodes: " + strings.Join(lines, "; ")
 }
 
 func clusterReason(c *Cluster) string {

@@ -75,8 +75,9 @@ type Watcher struct {
 	// before the next read; clusterKey is what the last read found.
 	clusterQuiet, clusterSkip int
 	clusterKey                string
-	// noDescribeEvents is set when the endpoint does not offer DescribeEvents.
-	noDescribeEvents bool
+	// noDescribeEvents is set when the endpoint does not offer DescribeEvents,
+	// noClusterEvents when it does not offer ListClusterEvents.
+	noDescribeEvents, noClusterEvents bool
 	// settle is set when a poll saw a nested stack finish.
 	settle bool
 	// lastErr is the newest read that failed in a way the next poll may

@@ -54,7 +54,10 @@ type Fake struct {
 	Fail, FailDelete, FailRollback map[string]string
 	// Short keeps these groups (by name) at this many instances once their
 	// cluster is InService, as continuous provisioning can.
-	Short      map[string]int32
+	Short map[string]int32
+	// Events are HyperPod's events of each cluster (by name), for
+	// ListClusterEvents and DescribeClusterEvent.
+	Events     map[string][]smtypes.ClusterEventDetail
 	seq        int
 	buckets    map[string]*Bucket
 	changeSets map[string]*changeSet
@@ -74,7 +77,7 @@ func New() *Fake {
 	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	return &Fake{start: start, now: start, stacks: map[string]*Stack{}, clusters: map[string][]ClusterState{},
 		PageSize: 100, Calls: map[string]int{}, Errors: map[string][]error{}, Step: time.Second, Limit: 24 * time.Hour,
-		Fail: map[string]string{}, FailDelete: map[string]string{}, FailRollback: map[string]string{}, Short: map[string]int32{}, buckets: map[string]*Bucket{},
+		Fail: map[string]string{}, FailDelete: map[string]string{}, FailRollback: map[string]string{}, Short: map[string]int32{}, Events: map[string][]smtypes.ClusterEventDetail{}, buckets: map[string]*Bucket{},
 		changeSets: map[string]*changeSet{}, tokens: map[string]bool{}}
 }
 
@@ -452,6 +455,38 @@ func (f *Fake) DescribeCluster(_ context.Context, in *sagemaker.DescribeClusterI
 		out.FailureMessage = aws.String(cur.Message)
 	}
 	return out, nil
+}
+
+// ListClusterEvents lists Events newest first, by resource type and time.
+func (f *Fake) ListClusterEvents(_ context.Context, in *sagemaker.ListClusterEventsInput, _ ...func(*sagemaker.Options)) (*sagemaker.ListClusterEventsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("ListClusterEvents"); err != nil {
+		return nil, err
+	}
+	var out []smtypes.ClusterEventSummary
+	for _, e := range slices.Backward(f.Events[aws.ToString(in.ClusterName)]) {
+		if (in.ResourceType == "" || e.ResourceType == in.ResourceType) && (in.EventTimeAfter == nil || e.EventTime.After(*in.EventTimeAfter)) {
+			out = append(out, smtypes.ClusterEventSummary{EventId: e.EventId, ClusterName: e.ClusterName, ResourceType: e.ResourceType,
+				EventTime: e.EventTime, EventLevel: e.EventLevel, Description: e.Description, InstanceGroupName: e.InstanceGroupName, InstanceId: e.InstanceId})
+		}
+	}
+	return &sagemaker.ListClusterEventsOutput{Events: out}, nil
+}
+
+// DescribeClusterEvent is one of Events, whole.
+func (f *Fake) DescribeClusterEvent(_ context.Context, in *sagemaker.DescribeClusterEventInput, _ ...func(*sagemaker.Options)) (*sagemaker.DescribeClusterEventOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("DescribeClusterEvent"); err != nil {
+		return nil, err
+	}
+	for _, e := range f.Events[aws.ToString(in.ClusterName)] {
+		if aws.ToString(e.EventId) == aws.ToString(in.EventId) {
+			return &sagemaker.DescribeClusterEventOutput{EventDetails: &e}, nil
+		}
+	}
+	return nil, &smtypes.ResourceNotFound{Message: aws.String("no event " + aws.ToString(in.EventId))}
 }
 
 // clusterNow is the cluster's latest state whose time has come (nil when

@@ -14,6 +14,7 @@ by MaxResults (1 to 100, 10 when not given).
 """
 
 import uuid
+from datetime import timezone
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
@@ -45,6 +46,18 @@ def detail(event):
     return out
 
 
+def _epoch(value):
+    """Seconds since the epoch of a request's timestamp (moto hands it over
+    parsed, as a datetime) or of an event's (moto's naive UTC time)."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        return float(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
 def _cluster(self):
     name = self._get_param("ClusterName") or ""
     name = name.split("/")[-1] if name.startswith("arn:") else name
@@ -61,11 +74,11 @@ def list_cluster_events(self):
         wanted = self._get_param(key)
         if wanted:
             events = [e for e in events if e.get(field) == wanted]
-    after, before = self._get_param("EventTimeAfter"), self._get_param("EventTimeBefore")
+    after, before = _epoch(self._get_param("EventTimeAfter")), _epoch(self._get_param("EventTimeBefore"))
     if after is not None:
-        events = [e for e in events if e["EventTime"].timestamp() > float(after)]
+        events = [e for e in events if _epoch(e["EventTime"]) > after]
     if before is not None:
-        events = [e for e in events if e["EventTime"].timestamp() < float(before)]
+        events = [e for e in events if _epoch(e["EventTime"]) < before]
     if self._get_param("SortOrder") != "Ascending":
         events.reverse()
     size = int(self._get_param("MaxResults") or 10)
