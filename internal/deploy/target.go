@@ -101,6 +101,11 @@ type resourceRef struct {
 	stackID, path, logicalID, typ, physicalID, status, reason string
 }
 
+// madeStack reports a custom resource whose physical ID is a stack it made.
+func (r resourceRef) madeStack() bool {
+	return strings.HasPrefix(r.typ, "Custom::") && strings.Contains(r.physicalID, ":stack/")
+}
+
 // Gone reports a target with nothing left to destroy.
 func (t *Target) Gone() bool {
 	return t.Stack == nil && len(t.Companions) == 0
@@ -162,7 +167,7 @@ func (d *Deployer) readTree(ctx context.Context, t *Target, st *cftypes.Stack, p
 	// A stack a custom resource of the tree made (the EKS observability
 	// stack) goes with that resource; what it keeps is a leftover too.
 	for _, r := range slices.Clone(t.resources) {
-		if strings.HasPrefix(r.typ, "Custom::") && strings.Contains(r.physicalID, ":stack/") {
+		if r.madeStack() {
 			if err := d.walk(ctx, t, r.physicalID, cloud.StackName(r.physicalID)); err != nil && !cloud.StackMissing(err) {
 				return err
 			}
@@ -385,7 +390,7 @@ func (d *Deployer) findCompanions(ctx context.Context, t *Target, params map[str
 		}
 	}
 	for _, r := range t.resources {
-		if strings.HasPrefix(r.typ, "Custom::") && strings.Contains(r.physicalID, ":stack/") {
+		if r.madeStack() {
 			candidates = append(candidates, Companion{Name: r.logicalID, StackName: r.physicalID, madeByTree: true})
 		}
 	}
@@ -472,8 +477,10 @@ func knownLeftovers(t *Target, st *cftypes.Stack, params map[string]string) []Le
 	if has("InferenceOperatorMainStack") {
 		out = append(out, eksctl("aws-load-balancer-controller"), eksctl("s3-csi-driver-sa"))
 	}
-	named := slices.ContainsFunc(t.Leftovers, func(l Leftover) bool { return strings.HasPrefix(l.What, "Prometheus workspace kept") })
-	if params["CreatePrometheusWorkspace"] == "true" && params["EnableObservabilityFeature"] == "true" && !named {
+	// A workspace the tree holds is named by findKept; this is for one it
+	// could not read.
+	held := slices.ContainsFunc(t.resources, func(r resourceRef) bool { return r.typ == "AWS::APS::Workspace" })
+	if params["CreatePrometheusWorkspace"] == "true" && params["EnableObservabilityFeature"] == "true" && !held {
 		out = append(out, Leftover{What: "Amazon Managed Prometheus workspace (DeletionPolicy Retain)", Name: t.StackName,
 			Remove: "aws amp list-workspaces; aws amp delete-workspace --workspace-id ID"})
 	}

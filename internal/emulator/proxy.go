@@ -175,13 +175,19 @@ func operation(r *http.Request) (op, proto string) {
 		return a, "query"
 	}
 	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		body := peekBody(r)
 		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
 			return form.Get("Action"), "query"
 		}
 	}
 	return "S3 " + r.Method, "s3"
+}
+
+// peekBody reads a request's body and leaves a copy for the emulator.
+func peekBody(r *http.Request) []byte {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body
 }
 
 // subject is what a call names: the query protocol's StackName, the JSON
@@ -190,8 +196,7 @@ func subject(r *http.Request, proto string) string {
 	if proto == "s3" {
 		return r.URL.Path
 	}
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	body := peekBody(r)
 	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("StackName") != "" {
 		return form.Get("StackName")
 	}

@@ -49,16 +49,17 @@ func instanceTypeProblem(t string) string {
 	return msg + " (see the instance types of SageMaker HyperPod's pricing page)"
 }
 
-// sizeOrder orders sizes as AWS lists them: xlarge, 2xlarge, …, 48xlarge,
-// with the named ones (medium, large) first.
+// sizeOrder orders sizes as AWS lists them: medium, large, xlarge,
+// 2xlarge, …, 48xlarge.
 func sizeOrder(size string) int {
-	n, err := strconv.Atoi(strings.TrimSuffix(size, "xlarge"))
-	switch {
-	case size == "xlarge":
-		return 1
-	case err == nil:
-		return n
-	default:
+	switch size {
+	case "medium":
+		return -1
+	case "large":
 		return 0
+	case "xlarge":
+		return 1
 	}
+	n, _ := strconv.Atoi(strings.TrimSuffix(size, "xlarge"))
+	return n
 }

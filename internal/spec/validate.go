@@ -504,8 +504,10 @@ func (v *validator) groupCommon(p, instanceType string, count *int, threads, ebs
 		v.errf(p+".instanceType", "is required (like ml.g5.8xlarge)")
 	case !reInstanceType.MatchString(instanceType):
 		v.errf(p+".instanceType", "%q is not a HyperPod instance type: they start with ml. (like ml.g5.8xlarge)", instanceType)
-	case instanceTypeProblem(instanceType) != "":
-		v.errf(p+".instanceType", "%s", instanceTypeProblem(instanceType))
+	default:
+		if problem := instanceTypeProblem(instanceType); problem != "" {
+			v.errf(p+".instanceType", "%s", problem)
+		}
 	}
 	switch {
 	case count == nil:

@@ -41,8 +41,8 @@ def summary(event):
 
 def detail(event):
     out = summary(event)
-    kind = {"Cluster": "Cluster", "InstanceGroup": "InstanceGroup", "Instance": "Instance"}[event["ResourceType"]]
-    out["EventDetails"] = {"EventMetadata": {kind: event["hp_metadata"]}}
+    # EventMetadata is a union keyed by the resource type (Cluster, InstanceGroup, Instance).
+    out["EventDetails"] = {"EventMetadata": {event["ResourceType"]: event["hp_metadata"]}}
     return out
 
 

@@ -25,7 +25,7 @@ from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 
 from . import clusterevents
-from .state import LOCK, STATE, cluster_failure, cluster_seconds, handler_error, pause, short_count, short_message
+from .state import LOCK, STATE, cluster_failure, cluster_seconds, handler_error, pause, short_group
 
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 
@@ -125,8 +125,8 @@ def _settle(cluster):
     running = {}
     for group in cluster.instance_groups:
         name = group.get("InstanceGroupName")
-        short = short_count(cluster.cluster_name, name)
-        group["CurrentCount"] = group["TargetCount"] if short is None else min(short, group["TargetCount"])
+        short = short_group(cluster.cluster_name, name)
+        group["CurrentCount"] = group["TargetCount"] if short is None else min(int(short.get("count", 0)), group["TargetCount"])
         running[name] = group["CurrentCount"]
     for node in cluster.nodes.values():
         if running.get(node.instance_group_name, 0) > 0:
@@ -138,7 +138,8 @@ def _settle(cluster):
             node.status = "Pending"
             clusterevents.record(cluster, "Instance", f"Instance {node.instance_id} is not running yet", "Error",
                                  node.instance_group_name, node.instance_id,
-                                 {"FailureMessage": short_message(cluster.cluster_name, node.instance_group_name)})
+                                 {"FailureMessage": (short_group(cluster.cluster_name, node.instance_group_name) or {}).get("message")
+                                  or "injected by the test"})
     clusterevents.record(cluster, "Cluster", "Cluster is InService")
 
 

@@ -58,6 +58,11 @@ def ref(value):
     return str(getattr(value, "physical_resource_id", None) or getattr(value, "name", value))
 
 
+def flag(props, key):
+    """A Boolean property, which a template may give as true or "true"."""
+    return str(props.get(key, "")).lower() == "true"
+
+
 def rds_error(detail, code="InvalidParameterValue"):
     return handler_error("Rds", detail, 400, code)
 
@@ -104,7 +109,7 @@ class DBInstance(CloudFormationModel):
             size = int(props.get("AllocatedStorage") or 0)
             if not low <= size <= high:
                 raise rds_error(f"Invalid storage size for engine name {engine} and storage type {storage_type}: {size}")
-        manage = str(props.get("ManageMasterUserPassword", "")).lower() == "true"
+        manage = flag(props, "ManageMasterUserPassword")
         if manage and props.get("MasterUserPassword"):
             raise rds_error("You can't specify MasterUserPassword and ManageMasterUserPassword together.",
                             "InvalidParameterCombination")
@@ -120,11 +125,11 @@ class DBInstance(CloudFormationModel):
         db = backend.create_db_instance({
             "db_instance_identifier": identifier, "db_instance_class": klass, "engine": engine,
             "engine_version": props.get("EngineVersion") or DEFAULT_VERSION.get(engine), "allocated_storage": int(props.get("AllocatedStorage") or 0),
-            "storage_type": storage_type, "storage_encrypted": str(props.get("StorageEncrypted", "")).lower() == "true",
+            "storage_type": storage_type, "storage_encrypted": flag(props, "StorageEncrypted"),
             "master_username": props.get("MasterUsername"), "master_user_password": props.get("MasterUserPassword"),
             "manage_master_user_password": manage, "port": int(props.get("Port") or 3306),
             "db_subnet_group_name": ref(props.get("DBSubnetGroupName")) or None, "vpc_security_group_ids": groups,
-            "publicly_accessible": str(props.get("PubliclyAccessible", "")).lower() == "true",
+            "publicly_accessible": flag(props, "PubliclyAccessible"),
             "db_name": props.get("DBName"), "tags": props.get("Tags") or [],
         })
         return cls(db, account_id, region_name)

@@ -119,19 +119,11 @@ def failure(stack_name, logical_id, operation):
     return None
 
 
-def short_count(cluster_name, group_name):
-    """The count a group is kept at once InService (None: its target)."""
+def short_group(cluster_name, group_name):
+    """The shortGroups entry for a cluster's group (None: it reaches its target)."""
     for g in STATE.config["shortGroups"]:
         if fnmatch.fnmatchcase(cluster_name, g.get("cluster", "*")) and g.get("group") == group_name:
-            return int(g.get("count", 0))
-    return None
-
-
-def short_message(cluster_name, group_name):
-    """Why a short group's missing instances are not running."""
-    for g in STATE.config["shortGroups"]:
-        if fnmatch.fnmatchcase(cluster_name, g.get("cluster", "*")) and g.get("group") == group_name:
-            return g.get("message") or "injected by the test"
+            return g
     return None
 
 
