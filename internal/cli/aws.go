@@ -60,6 +60,7 @@ func deployer(ctx context.Context, ios *IO, g *Globals, region string) (*deploy.
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
+	g.clients = c
 	return &deploy.Deployer{CFN: c.CloudFormation, S3: c.S3, SM: c.SageMaker, Region: c.Region, Interval: g.Poll}, nil
 }
 

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/plan"
+	"github.com/hpctl/hpctl/internal/preflight"
 	"github.com/hpctl/hpctl/internal/render"
 	"github.com/hpctl/hpctl/internal/spec"
 	"github.com/hpctl/hpctl/internal/watch"
@@ -22,6 +24,7 @@ type deployOptions struct {
 	templatesBucket string
 	standIns        bool
 	nodesTimeout    time.Duration
+	skipPreflight   []string
 }
 
 func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
@@ -49,6 +52,8 @@ func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
 	f.BoolVar(&o.adopt, "adopt", false, "update a stack hpctl did not make (adds its ownership tags)")
 	f.StringVar(&o.templatesBucket, "templates-bucket", "", "read the templates from this bucket (overrides templates.bucket)")
 	f.BoolVar(&o.standIns, "stand-ins", false, "fill the template bucket with hpctl's emulator stand-ins first (local demo and tests)")
+	f.StringSliceVar(&o.skipPreflight, "skip-preflight", nil,
+		"leave out a preflight check you know better ("+strings.Join(preflight.Names(), ", ")+", or all); repeat or separate by commas")
 	f.DurationVar(&o.nodesTimeout, "nodes-timeout", 30*time.Minute,
 		"fail when the InService cluster's group stays below its count, unchanged, for this long (continuous provisioning)")
 	return cmd
@@ -56,6 +61,9 @@ func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
 
 func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch spec.Orchestrator, version string) error {
 	streaming(ios, g)
+	if err := preflight.CheckNames(o.skipPreflight); err != nil {
+		return usageErr("%v", err)
+	}
 	if o.nodesTimeout <= 0 {
 		return usageErr("--nodes-timeout %s: give a positive duration, such as 30m", o.nodesTimeout)
 	}
@@ -90,6 +98,9 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 		return err
 	}
 	d.NodesTimeout = o.nodesTimeout
+	if err := runPreflight(ctx, ios, g, l, o.skipPreflight); err != nil {
+		return err
+	}
 	prog := progress(ios, g)
 	req := deploy.Request{Plan: p, Files: files, ReplaceFailed: o.replaceFailed, Adopt: o.adopt, NoWait: o.noWait,
 		Description: fmt.Sprintf("hpctl %s deploy of %s", version, p.Cluster)}

@@ -87,15 +87,20 @@ func (e *e2e) deploy(orch, spec string, extra ...string) (int, string, string) {
 	return e.hpctl(append([]string{"deploy", orch, "-f", spec, "--templates-bucket", standIns}, extra...)...)
 }
 
-// specFile writes a variant of an example with its text replaced.
+// specFile writes a variant of an example (or of a file by its absolute
+// path) with its text replaced.
 func specFile(t *testing.T, example string, replace ...string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("../../examples", example))
+	src := example
+	if !filepath.IsAbs(src) {
+		src = filepath.Join("../../examples", example)
+	}
+	b, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := strings.NewReplacer(replace...).Replace(string(b))
-	path := filepath.Join(t.TempDir(), example)
+	path := filepath.Join(t.TempDir(), filepath.Base(example))
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +227,8 @@ func (e *e2e) process(args ...string) *exec.Cmd {
 	return cmd
 }
 
-// broughtNetwork makes the network eks-existing-vpc.yaml brings and
+// broughtNetwork makes the network eks-existing-vpc.yaml brings (and the
+// cluster, role and file system eks-existing-eks.yaml brings) and
 // returns the replacements of its example IDs by the real ones.
 func (e *e2e) broughtNetwork() []string {
 	e.t.Helper()
@@ -244,7 +250,12 @@ func (e *e2e) broughtNetwork() []string {
 	if err := emulator.BringEKS(e.ctx, e.c, "platform-eks", subnets[:2]); err != nil {
 		e.t.Fatal(err)
 	}
-	return []string{"vpc-0a1b2c3d4e5f67890", o["Vpc"], "sg-0a1b2c3d4e5f67890", o["Group"],
+	// Its execution role and file system, which preflight looks for.
+	fs, err := emulator.BringStorage(e.ctx, e.c, "SageMakerHyperPodExecutionRole", subnets[0], o["Group"])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []string{"vpc-0a1b2c3d4e5f67890", o["Vpc"], "sg-0a1b2c3d4e5f67890", o["Group"], "fs-0a1b2c3d4e5f67890", fs,
 		"subnet-0a1b2c3d4e5f60001", subnets[0], "subnet-0a1b2c3d4e5f60002", subnets[1],
 		"subnet-0a1b2c3d4e5f60003", subnets[2], "subnet-0a1b2c3d4e5f60004", subnets[3],
 		"rtb-0a1b2c3d4e5f60001", tables[0], "rtb-0a1b2c3d4e5f60002", tables[1]}

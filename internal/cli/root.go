@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/render"
 	"github.com/hpctl/hpctl/internal/spec"
 )
@@ -36,6 +37,8 @@ type Globals struct {
 	MaxBackoff time.Duration
 	// lines is the NDJSON stream of a streaming command with --output json.
 	lines *render.JSONLines
+	// clients are the SDK clients the command's deployer was built with.
+	clients *cloud.Clients
 }
 
 // JSON reports whether the user asked for machine-readable output.

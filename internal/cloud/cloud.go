@@ -19,8 +19,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/fsx"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/smithy-go/logging"
 )
 
@@ -52,6 +57,13 @@ type Clients struct {
 	CloudFormation *cloudformation.Client
 	S3             *s3.Client
 	SageMaker      *sagemaker.Client
+	// The clients preflight reads a brought network, cluster, role, file
+	// system and the account's quotas with.
+	Quotas *servicequotas.Client
+	EC2    *ec2.Client
+	EKS    *eks.Client
+	IAM    *iam.Client
+	FSx    *fsx.Client
 }
 
 // ErrNoRegion is returned when neither the options nor the SDK's
@@ -111,7 +123,7 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 			return nil, err
 		}
 	}
-	for _, service := range []string{"CLOUDFORMATION", "S3", "SAGEMAKER"} {
+	for _, service := range []string{"CLOUDFORMATION", "S3", "SAGEMAKER", "SERVICE_QUOTAS", "EC2", "EKS", "IAM", "FSX"} {
 		if u := os.Getenv("AWS_ENDPOINT_URL_" + service); u != "" {
 			if err := CheckEndpoint(u); err != nil {
 				return nil, err
@@ -142,6 +154,11 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 			o.DisableLogOutputChecksumValidationSkipped = true
 		}),
 		SageMaker: sagemaker.NewFromConfig(cfg),
+		Quotas:    servicequotas.NewFromConfig(cfg),
+		EC2:       ec2.NewFromConfig(cfg),
+		EKS:       eks.NewFromConfig(cfg),
+		IAM:       iam.NewFromConfig(cfg),
+		FSx:       fsx.NewFromConfig(cfg),
 	}, nil
 }
 

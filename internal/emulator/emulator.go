@@ -52,6 +52,25 @@ type Settings struct {
 	// ShortGroups keep matching groups below their target once the cluster
 	// is InService, as continuous provisioning can.
 	ShortGroups []ShortGroup `json:"shortGroups,omitempty"`
+	// Quotas set the applied value of SageMaker quotas by name ("ml.g5.8xlarge
+	// for cluster usage"); the others keep the emulator's generous defaults.
+	Quotas map[string]float64 `json:"quotas,omitempty"`
+	// TrainingPlans are the training plans DescribeTrainingPlan finds.
+	TrainingPlans []TrainingPlan `json:"trainingPlans,omitempty"`
+}
+
+// TrainingPlan is a SageMaker training plan: Total instances of
+// InstanceType reserved in zone ZoneID, Available of them free (Total when
+// 0 and not set); Status defaults to Active, TargetResources to a HyperPod
+// cluster.
+type TrainingPlan struct {
+	Name            string   `json:"name"`
+	Status          string   `json:"status,omitempty"`
+	InstanceType    string   `json:"instanceType"`
+	ZoneID          string   `json:"zoneId"`
+	Total           int      `json:"total"`
+	Available       *int     `json:"available,omitempty"`
+	TargetResources []string `json:"targetResources,omitempty"`
 }
 
 // ShortGroup keeps group Group of the clusters whose name matches the glob

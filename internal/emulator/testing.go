@@ -150,6 +150,47 @@ func BringEKS(ctx context.Context, c *cloud.Clients, name string, subnets []stri
 	return err
 }
 
+// broughtStorage is a template of the execution role and the FSx for
+// Lustre file system a spec brings, the file system on one subnet.
+const broughtStorage = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Role: {Type: String}
+  Subnet: {Type: String}
+  Group: {Type: String}
+Resources:
+  ExecutionRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Ref Role
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: [sagemaker.amazonaws.com]}, Action: [sts:AssumeRole]}]
+  FileSystem:
+    Type: AWS::FSx::FileSystem
+    Properties: {FileSystemType: LUSTRE, StorageCapacity: 1200, SubnetIds: [!Ref Subnet], SecurityGroupIds: [!Ref Group]}
+Outputs:
+  FileSystem: {Value: !Ref FileSystem}
+`
+
+// BringStorage makes the execution role (by name) and an FSx file system
+// on the subnet that a spec brings, in a stack of its own (brought-storage),
+// and returns the file system's ID.
+func BringStorage(ctx context.Context, c *cloud.Clients, role, subnet, group string) (string, error) {
+	out, err := c.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("brought-storage"),
+		TemplateBody: aws.String(broughtStorage), Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityNamedIam},
+		Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Role"), ParameterValue: aws.String(role)},
+			{ParameterKey: aws.String("Subnet"), ParameterValue: aws.String(subnet)},
+			{ParameterKey: aws.String("Group"), ParameterValue: aws.String(group)}}})
+	if err != nil {
+		return "", fmt.Errorf("brought storage: %w", err)
+	}
+	st, err := Created(ctx, c, aws.ToString(out.StackId))
+	if err != nil {
+		return "", fmt.Errorf("brought storage: %w", err)
+	}
+	return aws.ToString(st.Outputs[0].OutputValue), nil
+}
+
 // Created waits until a stack is CREATE_COMPLETE (30 s at most) and
 // returns it; any other end is an error.
 func Created(ctx context.Context, c *cloud.Clients, id string) (*cftypes.Stack, error) {

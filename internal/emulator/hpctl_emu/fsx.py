@@ -16,6 +16,7 @@ InvalidGroup.NotFound). Subnets must exist too.
 import re
 
 from moto.core.common_models import CloudFormationModel
+from moto.core.exceptions import JsonRESTError
 from moto.ec2.models import ec2_backends
 from moto.fsx.models import fsx_backends
 
@@ -91,9 +92,39 @@ class FileSystem(CloudFormationModel):
         fsx_backends[account_id][region_name].file_systems.pop(self.fs.file_system_id, None)
 
 
+def _describe(original):
+    """DescribeFileSystems names a file system that is not there with
+    FileSystemNotFound (FSx API reference, DescribeFileSystems, Errors:
+    "No Amazon FSx file systems were found based upon supplied
+    parameters."); moto leaves it out of the answer."""
+    def describe_file_systems(self, file_system_ids, *args, **kwargs):
+        missing = [i for i in file_system_ids or [] if i not in self.file_systems]
+        if missing:
+            raise JsonRESTError("FileSystemNotFound", f"File system '{missing[0]}' does not exist.")
+        return original(self, file_system_ids, *args, **kwargs)
+    return describe_file_systems
+
+
+def _to_dict(original):
+    """A file system's description has its VpcId and Lifecycle (FSx API
+    reference, FileSystem), which moto leaves out: the VPC is its subnets'."""
+    def to_dict(self):
+        out = original(self)
+        out.setdefault("Lifecycle", "AVAILABLE")
+        try:
+            out.setdefault("VpcId", ec2_backends[self.backend.account_id][self.backend.region_name].get_subnet(self.subnet_ids[0]).vpc_id)
+        except Exception:
+            pass
+        return out
+    return to_dict
+
+
 def patch():
     """The model is known once this module is imported; moto caches its map
     of resource types, so it is rebuilt here."""
+    from moto.fsx import models
+    models.FSxBackend.describe_file_systems = _describe(models.FSxBackend.describe_file_systems)
+    models.FileSystem.to_dict = _to_dict(models.FileSystem.to_dict)
     from moto.cloudformation import parsing
     parsing.get_model_map.cache_clear()
     parsing.get_model_list.cache_clear()

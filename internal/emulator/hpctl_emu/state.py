@@ -31,6 +31,10 @@ DEFAULTS = {
     # continuous provisioning can, the missing instances failing with the
     # message: [{"cluster": "glob", "group": "name", "count": 1, "message": "..."}].
     "shortGroups": [],
+    # Applied values of SageMaker's quotas by name (quotas.py).
+    "quotas": {},
+    # The training plans that exist (trainingplans.py).
+    "trainingPlans": [],
 }
 
 

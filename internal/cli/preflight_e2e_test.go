@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/emulator"
+)
+
+const planARN = "arn:aws:sagemaker:us-west-2:123456789012:training-plan/g5-plan"
+
+// Through the real SDK on the emulator: each preflight check refuses what
+// AWS would refuse only after a rollback, with exit 2, the spec's line and
+// the exact words, before any stack exists.
+func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
+	type setup func(e *e2e) []string // more replacements, applied before the brought network's
+	plan := func(zone string, total int) []emulator.TrainingPlan {
+		return []emulator.TrainingPlan{{Name: "g5-plan", InstanceType: "ml.g5.8xlarge", ZoneID: zone, Total: total}}
+	}
+	withPlan := []string{"targetAvailabilityZoneId: usw2-az2", "targetAvailabilityZoneId: usw2-az2\n      trainingPlanArn: " + planARN}
+	for _, tc := range []struct {
+		name, example string
+		settings      emulator.Settings
+		setup         setup
+		replace       []string
+		bucket        bool   // bring the lifecycle bucket of eks-existing-eks.yaml
+		keepVPC       bool   // leave the example's VPC ID, which does not exist
+		line          string // the text of the spec line the finding points at
+		want          string // path: message (a regular expression)
+	}{
+		{name: "instance type", example: "eks-quickstart.yaml", replace: []string{"ml.g5.8xlarge", "ml.g5.9xlarge"},
+			line: "instanceType: ml.g5.9xlarge", want: `cluster.instanceGroups\[0\].instanceType: "ml.g5.9xlarge" is not a HyperPod instance type`},
+		{name: "quota one short", example: "eks-quickstart.yaml", settings: emulator.Settings{Quotas: map[string]float64{"ml.g5.8xlarge for cluster usage": 1}},
+			line: "count: 2", want: `cluster.instanceGroups\[0\].count: needs 2 ml.g5.8xlarge, 1 free: the quota "ml.g5.8xlarge for cluster usage" \((L-\w+)\) is 1; ask for 2 with aws service-quotas request-service-quota-increase --service-code sagemaker --quota-code L-\w+ --desired-value 2 --region us-west-2`},
+		{name: "cluster cap", example: "eks-quickstart.yaml", settings: emulator.Settings{Quotas: map[string]float64{"Maximum number of instances allowed per SageMaker HyperPod cluster": 1}},
+			line: "instanceGroups:", want: `cluster.instanceGroups: the groups add up to 2 instances; the quota "Maximum number of instances allowed per SageMaker HyperPod cluster" \(L-\w+\) allows 1 in one cluster`},
+		{name: "training plan in another zone", example: "eks-quickstart.yaml", settings: emulator.Settings{TrainingPlans: plan("usw2-az1", 2)}, replace: withPlan,
+			line: "targetAvailabilityZoneId: usw2-az2", want: `cluster.instanceGroups\[0\].targetAvailabilityZoneId: training plan g5-plan reserves capacity in usw2-az1; group workers would be in usw2-az2: target the plan's zone`},
+		{name: "training plan too small", example: "eks-quickstart.yaml", settings: emulator.Settings{TrainingPlans: plan("usw2-az2", 1)}, replace: withPlan,
+			line: "trainingPlanArn:", want: `cluster.instanceGroups\[0\].trainingPlanArn: training plan g5-plan has 1 of its 1 instances free; the groups on it need 2`},
+		{name: "training plan missing", example: "eks-quickstart.yaml", replace: withPlan,
+			line: "trainingPlanArn:", want: `cluster.instanceGroups\[0\].trainingPlanArn: no training plan g5-plan in us-west-2 \(sagemaker:DescribeTrainingPlan\)`},
+		{name: "zone not in the region", example: "eks-quickstart.yaml", replace: []string{"[usw2-az1, usw2-az2]", "[usw2-az1, usw2-az7]", "Id: usw2-az2", "Id: usw2-az7"},
+			line: "availabilityZoneIds:", want: `network.availabilityZoneIds\[1\]: usw2-az7 is not a zone of us-west-2; its zones are usw2-az1, usw2-az2, usw2-az3, usw2-az4`},
+		{name: "brought VPC missing", example: "eks-existing-vpc.yaml", keepVPC: true,
+			line: "id: vpc-", want: `network.vpc.id: no VPC vpc-0a1b2c3d4e5f67890 in us-west-2 \(ec2:DescribeVpcs\)`},
+		{name: "brought subnet in the wrong zone", example: "eks-existing-vpc.yaml", replace: []string{"count: 4", "count: 4\n      targetAvailabilityZoneId: usw2-az3"},
+			line: "privateSubnetIds:", want: `network.vpc.privateSubnetIds\[0\]: subnet subnet-\w+ is in zone usw2-az1; the spec's zones are usw2-az3`},
+		{name: "brought subnets too small", example: "eks-existing-vpc.yaml", replace: []string{"count: 4", "count: 600"},
+			settings: emulator.Settings{Quotas: map[string]float64{"ml.g5.12xlarge for cluster usage": 1000, "Maximum number of instances allowed per SageMaker HyperPod cluster": 1000,
+				"Total number of instances allowed across SageMaker HyperPod clusters": 1000}},
+			line: "privateSubnetIds:", want: `network.vpc.privateSubnetIds: the subnets have 502 free addresses; the groups need at least 600, one per node`},
+		{name: "security group of another VPC", example: "eks-existing-vpc.yaml", setup: func(e *e2e) []string {
+			return []string{"sg-0a1b2c3d4e5f67890", e.otherGroup()}
+		}, line: "securityGroup:", want: `network.securityGroup.ids\[0\]: security group sg-\w+ is in vpc-\w+, not in network.vpc.id vpc-\w+`},
+		{name: "EKS cluster missing", example: "eks-existing-eks.yaml", bucket: true, replace: []string{"existing: platform-eks", "existing: platform-eks-2"},
+			line: "existing: platform-eks-2", want: `kubernetes.cluster.existing: no EKS cluster platform-eks-2 in us-west-2 \(eks:DescribeCluster\)`},
+		{name: "bucket missing", example: "eks-existing-eks.yaml",
+			line: "bucket: {name:", want: `storage.bucket.name: no bucket sagemaker-ml-team-lifecycle \(s3:ListBucket\)`},
+		{name: "role missing", example: "eks-existing-eks.yaml", bucket: true, replace: []string{"name: SageMakerHyperPodExecutionRole", "name: OtherRole"},
+			line: "executionRole:", want: `iam.executionRole.name: no IAM role OtherRole in this account \(iam:GetRole\)`},
+		{name: "FSx in another zone", example: "eks-existing-eks.yaml", bucket: true,
+			replace: []string{"[subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]", "[subnet-0a1b2c3d4e5f60002]"},
+			line: "fsx: {id:", want: `storage.fsx.id: file system fs-\w+ is in usw2-az1; the nodes' subnets \(network.vpc.privateSubnetIds\) are in usw2-az2`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := onEmulator(t, tc.settings)
+			var replace []string
+			if tc.setup != nil {
+				replace = tc.setup(e)
+			}
+			if strings.Contains(tc.example, "existing") {
+				for pairs, i := e.broughtNetwork(), 0; i < len(pairs); i += 2 {
+					if !(tc.keepVPC && strings.HasPrefix(pairs[i], "vpc-")) {
+						replace = append(replace, pairs[i], pairs[i+1])
+					}
+				}
+			}
+			if tc.bucket {
+				e.bucket("sagemaker-ml-team-lifecycle", "hyperpod/on_create.sh")
+			}
+			// The case's own changes first, then the real IDs in what they wrote.
+			spec := specFile(t, tc.example, tc.replace...)
+			spec = specFile(t, spec, replace...)
+			code, out, errOut := e.deploy("eks", spec, "--yes")
+			want := regexp.MustCompile(regexp.QuoteMeta(fmt.Sprintf("%s:%d:", spec, lineOf(t, spec, tc.line))) + `\d+: ` + tc.want)
+			if code != ExitUsage || !want.MatchString(errOut) {
+				t.Fatalf("exit %d, want 2 and %s\n%s%s", code, want, out, errOut)
+			}
+			if _, err := e.c.CloudFormation.DescribeStacks(e.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("hpctl-" + name(t, spec))}); !cloud.StackMissing(err) {
+				t.Errorf("a stack exists after a refusal: %v", err)
+			}
+		})
+	}
+}
+
+// The passing case says nothing but its one line, with the calls it made.
+func TestPreflightPassesQuietly(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.1})
+	code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml", "--yes")
+	if code != 0 || !regexp.MustCompile(`(?m)^Preflight passed: 2 checks, [1-9]\d* AWS calls, \d+\.\d s\n`).MatchString(out) || errOut != "" {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// With --output json the findings are a record of the stream, every line
+// JSON; --skip-preflight leaves a check out.
+func TestPreflightInTheStreamAndSkipped(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.1,
+		Quotas: map[string]float64{"ml.g5.8xlarge for cluster usage": 1}})
+	code, out, _ := e.deploy("eks", "../../examples/eks-quickstart.yaml", "--yes", "--output", "json")
+	found := false
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not NDJSON: %q", line)
+		}
+		if rec["type"] == "preflight" {
+			found = strings.Contains(line, `"path":"cluster.instanceGroups[0].count"`) && strings.Contains(line, `"calls":`)
+		}
+	}
+	if code != ExitUsage || !found {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml", "--yes", "--skip-preflight", "quotas")
+	if code != 0 || !strings.Contains(out, "Preflight passed: 1 check, ") || !strings.Contains(out, "skipped: quotas") {
+		t.Fatalf("skipped: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml", "--skip-preflight", "quota"); code != ExitUsage ||
+		!strings.Contains(errOut, "--skip-preflight quota: no such check; the checks are quotas, training-plans, network, zones, eks, bucket, role, fsx (or all)") {
+		t.Errorf("a bad name: exit %d\n%s", code, errOut)
+	}
+}
+
+// otherGroup makes a security group in a VPC of its own.
+func (e *e2e) otherGroup() string {
+	e.t.Helper()
+	vpc, err := e.c.EC2.CreateVpc(e.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.60.0.0/16")})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	sg, err := e.c.EC2.CreateSecurityGroup(e.ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("other"), Description: aws.String("other"), VpcId: vpc.Vpc.VpcId})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.ToString(sg.GroupId)
+}
+
+// lineOf is the number of the first line of a file holding text.
+func lineOf(t *testing.T, file, text string) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line with %q", file, text)
+	return 0
+}
+
+// name is the spec's metadata.name.
+func name(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return regexp.MustCompile(`(?m)^  name: (\S+)`).FindStringSubmatch(string(b))[1]
+}
