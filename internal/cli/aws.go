@@ -61,7 +61,7 @@ func deployer(ctx context.Context, ios *IO, g *Globals, region string) (*deploy.
 		return nil, usageErr("%v", err)
 	}
 	g.clients = c
-	return &deploy.Deployer{CFN: c.CloudFormation, S3: c.S3, SM: c.SageMaker, Region: c.Region, Interval: g.Poll}, nil
+	return &deploy.Deployer{CFN: c.CloudFormation, S3: c.S3, SM: c.SageMaker, Logs: c.Logs, Region: c.Region, Interval: g.Poll}, nil
 }
 
 // color says whether text output may use ANSI colours.

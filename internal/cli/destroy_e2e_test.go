@@ -105,6 +105,16 @@ func TestDestroyLeavesNothingOfTheDeployment(t *testing.T) {
 				}
 			}
 			after["prometheusWorkspaces"] = kept
+			// So does HyperPod's log group of the nodes' lifecycle logs.
+			var logs []string
+			for _, g := range after["logGroups"] {
+				if slices.Contains(before["logGroups"], g) {
+					logs = append(logs, g)
+				} else if !strings.HasPrefix(g, "/aws/sagemaker/Clusters/") || !strings.Contains(out, "lifecycle-script logs of the cluster's nodes") || !strings.Contains(out, g) {
+					t.Errorf("the destroy left log group %s without naming it:\n%s", g, out)
+				}
+			}
+			after["logGroups"] = logs
 			for _, kind := range slices.Sorted(maps.Keys(after)) {
 				if !slices.Equal(after[kind], before[kind]) {
 					t.Errorf("%s: %v after the destroy, %v before the deploy", kind, after[kind], before[kind])

@@ -70,7 +70,7 @@ func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
 			line: "executionRole:", want: `iam.executionRole.name: no IAM role OtherRole in this account \(iam:GetRole\)`},
 		{name: "FSx in another zone", example: "eks-existing-eks.yaml", bucket: true,
 			replace: []string{"[subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]", "[subnet-0a1b2c3d4e5f60002]"},
-			line: "fsx: {id:", want: `storage.fsx.id: file system fs-\w+ is in usw2-az1; the nodes' subnets \(network.vpc.privateSubnetIds\) are in usw2-az2`},
+			line:    "fsx: {id:", want: `storage.fsx.id: file system fs-\w+ is in usw2-az1; the nodes' subnets \(network.vpc.privateSubnetIds\) are in usw2-az2`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := onEmulator(t, tc.settings)

@@ -175,6 +175,7 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 		newDeployCmd(ios, g, version),
 		newWatchCmd(ios, g),
 		newStatusCmd(ios, g),
+		newLogsCmd(ios, g),
 		newTemplatesCmd(ios, g),
 		newDestroyCmd(ios, g),
 	)

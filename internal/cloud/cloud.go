@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/fsx"
@@ -64,6 +65,8 @@ type Clients struct {
 	EKS    *eks.Client
 	IAM    *iam.Client
 	FSx    *fsx.Client
+	// Logs reads the lifecycle-script logs of a cluster's nodes.
+	Logs *cloudwatchlogs.Client
 }
 
 // ErrNoRegion is returned when neither the options nor the SDK's
@@ -123,7 +126,7 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 			return nil, err
 		}
 	}
-	for _, service := range []string{"CLOUDFORMATION", "S3", "SAGEMAKER", "SERVICE_QUOTAS", "EC2", "EKS", "IAM", "FSX"} {
+	for _, service := range []string{"CLOUDFORMATION", "S3", "SAGEMAKER", "SERVICE_QUOTAS", "EC2", "EKS", "IAM", "FSX", "CLOUDWATCH_LOGS"} {
 		if u := os.Getenv("AWS_ENDPOINT_URL_" + service); u != "" {
 			if err := CheckEndpoint(u); err != nil {
 				return nil, err
@@ -159,6 +162,7 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 		EKS:       eks.NewFromConfig(cfg),
 		IAM:       iam.NewFromConfig(cfg),
 		FSx:       fsx.NewFromConfig(cfg),
+		Logs:      cloudwatchlogs.NewFromConfig(cfg),
 	}, nil
 }
 

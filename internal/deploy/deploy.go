@@ -27,9 +27,11 @@ import (
 
 // Deployer runs deploys in one region with one identity.
 type Deployer struct {
-	CFN    cloud.CloudFormation
-	S3     cloud.S3
-	SM     cloud.SageMaker
+	CFN cloud.CloudFormation
+	S3  cloud.S3
+	SM  cloud.SageMaker
+	// Logs reads a failed node's lifecycle log (nil: the cause goes without it).
+	Logs   cloud.Logs
 	Region string
 	// Interval between polls of change sets and stacks (default 2s).
 	Interval time.Duration
@@ -150,6 +152,9 @@ func (d *Deployer) now() time.Time {
 	}
 	return time.Now()
 }
+
+// Wait sleeps for t on the deployer's clock, or until ctx ends.
+func (d *Deployer) Wait(ctx context.Context, t time.Duration) error { return d.sleep(ctx, t) }
 
 func (d *Deployer) sleep(ctx context.Context, t time.Duration) error {
 	if d.Sleep != nil {
@@ -435,7 +440,7 @@ func (d *Deployer) replace(ctx context.Context, st *cftypes.Stack, emit func(wat
 }
 
 func (d *Deployer) watcher(opt watch.Options) *watch.Watcher {
-	opt.Interval, opt.Now, opt.Sleep = d.interval(), d.Now, d.Sleep
+	opt.Interval, opt.Now, opt.Sleep, opt.Logs = d.interval(), d.Now, d.Sleep, d.Logs
 	return watch.New(d.CFN, d.SM, opt)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/logs"
 	"github.com/hpctl/hpctl/internal/watch"
 )
 
@@ -375,6 +376,18 @@ func (d *Deployer) remaining(ctx context.Context, t *Target, opt DestroyOptions)
 				continue
 			}
 			l.Verified = err == nil
+		case l.checkLogs != "" && d.Logs != nil:
+			groups, err := logs.Groups(ctx, d.Logs, l.checkLogs)
+			if err == nil && len(groups) == 0 {
+				continue
+			}
+			if l.Verified = err == nil; l.Verified {
+				names := make([]string, len(groups))
+				for i, g := range groups {
+					names[i] = g.Name
+				}
+				l.Name = strings.Join(names, ", ")
+			}
 		}
 		out = append(out, l)
 	}

@@ -92,8 +92,9 @@ type Leftover struct {
 	// Verified says hpctl saw it there after the destroy; the others are
 	// what the templates leave in services hpctl does not read (IAM, logs).
 	Verified bool `json:"verified"`
-	// checkStack or checkBucket is what destroy looks for afterwards.
-	checkStack, checkBucket string
+	// checkStack, checkBucket or checkLogs (a cluster's log groups) is what
+	// destroy looks for afterwards.
+	checkStack, checkBucket, checkLogs string
 }
 
 // resourceRef is one resource of the stack tree.
@@ -487,6 +488,13 @@ func knownLeftovers(t *Target, st *cftypes.Stack, params map[string]string) []Le
 	if has("AccountingDatabaseStack") {
 		out = append(out, Leftover{What: "final snapshot of the Slurm accounting database (DeletionPolicy Snapshot)", Name: t.StackName + "-AccountingDatabaseStack-*",
 			Remove: "aws rds describe-db-snapshots --snapshot-type manual; aws rds delete-db-snapshot --db-snapshot-identifier ID"})
+	}
+	if t.Cluster != "" {
+		// HyperPod's own log group, not the stacks': it outlives the cluster
+		// with the evidence of its nodes' lifecycle scripts.
+		prefix := cloud.ClusterLogPrefix(t.Cluster)
+		out = append(out, Leftover{What: "lifecycle-script logs of the cluster's nodes (HyperPod's log group; hpctl logs " + t.Cluster + " reads them)", Name: prefix + "*",
+			Remove: "aws logs describe-log-groups --log-group-name-prefix " + prefix + "; aws logs delete-log-group --log-group-name NAME", checkLogs: t.Cluster})
 	}
 	if slices.ContainsFunc(t.resources, func(r resourceRef) bool { return strings.HasPrefix(r.typ, "Custom::") }) {
 		prefix := "/aws/lambda/" + params["ResourceNamePrefix"]

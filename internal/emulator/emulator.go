@@ -57,6 +57,19 @@ type Settings struct {
 	Quotas map[string]float64 `json:"quotas,omitempty"`
 	// TrainingPlans are the training plans DescribeTrainingPlan finds.
 	TrainingPlans []TrainingPlan `json:"trainingPlans,omitempty"`
+	// LifecycleFailures make a group's lifecycle script fail on every node:
+	// the cluster ends Failed, and the nodes' log streams end with Log.
+	LifecycleFailures []LifecycleFailure `json:"lifecycleFailures,omitempty"`
+}
+
+// LifecycleFailure fails the lifecycle script of group Group in the
+// clusters whose name matches the glob Cluster; Message is each node's
+// failure in the cluster's events, Log the last lines of its stream.
+type LifecycleFailure struct {
+	Cluster string   `json:"cluster"`
+	Group   string   `json:"group"`
+	Message string   `json:"message,omitempty"`
+	Log     []string `json:"log,omitempty"`
 }
 
 // TrainingPlan is a SageMaker training plan: Total instances of

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -370,4 +371,41 @@ func TestAFailedRollbackGoesOnWithContinueUpdateRollback(t *testing.T) {
 	inOrder(t, f.events(child), "UPDATE_ROLLBACK_IN_PROGRESS", "Param UPDATE_COMPLETE Resource skipped during UPDATE_ROLLBACK",
 		"UPDATE_ROLLBACK_COMPLETE")
 	inOrder(t, f.events("up"), "up UPDATE_ROLLBACK_IN_PROGRESS User Initiated", "AppStack UPDATE_COMPLETE", "up UPDATE_ROLLBACK_COMPLETE")
+}
+
+// With continuous provisioning an update's cluster is InService again
+// before its new nodes are up; they come a moment later.
+func TestAContinuousScalingUpdateIsInServiceBeforeItsNodes(t *testing.T) {
+	f := setup(t, Settings{ClusterSeconds: 0.3})
+	continuous := strings.Replace(clusterTemplate, "NodeRecovery: Automatic", "NodeRecovery: Automatic\n      NodeProvisioningMode: Continuous", 1)
+	id := f.create("hp", continuous)
+	if s := f.settle(id); s.StackStatus != cftypes.StackStatusCreateComplete {
+		t.Fatalf("%s", s.StackStatus)
+	}
+	scaled := strings.Replace(continuous, "InstanceCount: 2", "InstanceCount: 3", 1)
+	out, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("hp"),
+		ChangeSetName: aws.String("scale"), ChangeSetType: cftypes.ChangeSetTypeUpdate, TemplateBody: aws.String(scaled)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: out.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.settle("hp"); s.StackStatus != cftypes.StackStatusUpdateComplete {
+		t.Fatalf("%s", s.StackStatus)
+	}
+	c, err := f.cluster("hp-demo")
+	if err != nil || c.ClusterStatus != "InService" || aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 2 || aws.ToInt32(c.InstanceGroups[0].TargetCount) != 3 {
+		t.Fatalf("right after the update: %v %+v", err, c)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		if c, err = f.cluster("hp-demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 3 {
+		t.Errorf("the new node never came: %+v", c.InstanceGroups[0])
+	}
 }

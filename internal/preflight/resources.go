@@ -258,4 +258,3 @@ func (r *run) fsx(ctx context.Context) {
 		r.errf(path, "file system %s is in %s; the nodes' subnets (network.vpc.privateSubnetIds) are in %s: FSx for Lustre serves one zone, so bring one there", f.ID, own.zone, strings.Join(zones, ", "))
 	}
 }
-

@@ -214,6 +214,24 @@ func summaryText(w io.Writer, s watch.Summary, color bool) {
 		}
 		fmt.Fprintf(w, "\n%s %s\n", label, s.RootCause)
 	}
+	nodeLogs(w, s)
+}
+
+// nodeLogs shows the last lines of each failed node's lifecycle log, and
+// how to read all of it.
+func nodeLogs(w io.Writer, s watch.Summary) {
+	for _, n := range s.FailedNodes {
+		if len(n.LastLines) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nLast lines of %s's lifecycle log (%s, %s):\n", n.Instance, n.LogGroup, n.LogStream)
+		for _, l := range n.LastLines {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+		if s.Cluster != nil {
+			fmt.Fprintf(w, "The whole log: hpctl logs %s --node %s\n", s.Cluster.Name, n.Instance)
+		}
+	}
 }
 
 // JSONLines writes each update as one JSON object on its own line, with a

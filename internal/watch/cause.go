@@ -40,9 +40,16 @@ func (w *Watcher) rootCause(ctx context.Context, stackReason string) *Cause {
 		cause = *inner
 	}
 	if cause.ResourceType == "AWS::SageMaker::Cluster" && w.opt.Cluster != "" && w.sm != nil {
-		if c, err := w.describeCluster(ctx); err == nil && c != nil && c.FailureMessage != "" && !strings.Contains(cause.Reason, c.FailureMessage) {
+		// The rollback may have deleted the cluster since: then the last
+		// read of it speaks.
+		c, err := w.describeCluster(ctx)
+		if err != nil || c == nil {
+			c = w.cluster
+		}
+		if c != nil && c.FailureMessage != "" && !strings.Contains(cause.Reason, c.FailureMessage) {
 			cause.Reason += "; cluster: " + c.FailureMessage
 		}
+		cause.Reason += w.nodeFailures(ctx)
 	}
 	return &cause
 }

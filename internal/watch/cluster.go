@@ -11,6 +11,7 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/hpctl/hpctl/internal/cloud"
+	"github.com/hpctl/hpctl/internal/logs"
 )
 
 // describeCluster reads the cluster once and emits it when it changed. It
@@ -29,6 +30,9 @@ func (w *Watcher) describeCluster(ctx context.Context) (*Cluster, error) {
 		w.emit(*c)
 	}
 	w.cluster = c
+	if c.Status == "Failed" && !w.opt.Deleting {
+		w.evidence(ctx) // now: the rollback that follows deletes the cluster and its events
+	}
 	return c, nil
 }
 
@@ -141,26 +145,45 @@ func (w *Watcher) groupsDone(c *Cluster) (bool, *Cause) {
 // maxNodeFailures bounds the failed instances a cause names.
 const maxNodeFailures = 3
 
-// nodeFailures reads HyperPod's own events (ListClusterEvents, where the
-// API offers it) for the instances that failed since the watch began, and
-// returns "; nodes: ID (group): message, …" for the newest few, with each
-// failure's message from its event's metadata; "" when there are none or
-// the events cannot be read (the cause stands without them).
+// logLines is how many of a failed node's last log lines are kept.
+const logLines = 10
+
+// nodeFailures is "; nodes: ID (group): message, …" for the failed nodes
+// of the evidence, "" when there are none.
 func (w *Watcher) nodeFailures(ctx context.Context) string {
-	if w.sm == nil || w.noClusterEvents || w.opt.Cluster == "" {
+	nodes := w.evidence(ctx)
+	if len(nodes) == 0 {
 		return ""
 	}
+	lines := make([]string, len(nodes))
+	for i, n := range nodes {
+		lines[i] = fmt.Sprintf("%s (%s): %s", n.Instance, n.Group, n.Message)
+	}
+	return "; nodes: " + strings.Join(lines, "; ")
+}
+
+// evidence reads, once, what a failed or short cluster leaves that a
+// rollback erases or buries: HyperPod's own events (ListClusterEvents,
+// where the API offers it) for the instances that failed since the watch
+// began, each failure's message from its event's metadata, and the last
+// lines of each failed node's lifecycle log (the log group outlives the
+// cluster, but the node's ID is only known from the events). Reads that
+// fail leave the evidence shorter; the cause stands without it.
+func (w *Watcher) evidence(ctx context.Context) []NodeFailure {
+	if w.captured || w.sm == nil || w.noClusterEvents || w.opt.Cluster == "" {
+		return w.nodes
+	}
+	w.captured = true
 	once := func(o *sagemaker.Options) { o.RetryMaxAttempts = 1 }
 	w.calls["ListClusterEvents"]++
 	out, err := w.sm.ListClusterEvents(ctx, &sagemaker.ListClusterEventsInput{ClusterName: aws.String(w.opt.Cluster),
 		ResourceType: smtypes.ClusterEventResourceTypeInstance, EventTimeAfter: aws.Time(w.start.Add(-time.Minute)), MaxResults: aws.Int32(50)}, once)
 	if err != nil {
 		w.noClusterEvents = cloud.Unsupported(err)
-		return ""
+		return nil
 	}
-	var lines []string
 	for _, e := range out.Events {
-		if e.EventLevel != smtypes.ClusterEventLevelError || len(lines) == maxNodeFailures {
+		if e.EventLevel != smtypes.ClusterEventLevelError || len(w.nodes) == maxNodeFailures {
 			continue
 		}
 		msg := aws.ToString(e.Description)
@@ -171,12 +194,34 @@ func (w *Watcher) nodeFailures(ctx context.Context) string {
 				msg = aws.ToString(m.Value.FailureMessage)
 			}
 		}
-		lines = append(lines, fmt.Sprintf("%s (%s): %s", aws.ToString(e.InstanceId), aws.ToString(e.InstanceGroupName), msg))
+		w.nodes = append(w.nodes, NodeFailure{Instance: aws.ToString(e.InstanceId), Group: aws.ToString(e.InstanceGroupName), Message: msg})
 	}
-	if len(lines) == 0 {
-		return ""
+	w.nodeLogs(ctx)
+	return w.nodes
+}
+
+// nodeLogs adds the last lines of each failed node's lifecycle log, from
+// the newest log group of the cluster's name.
+func (w *Watcher) nodeLogs(ctx context.Context) {
+	if w.opt.Logs == nil || len(w.nodes) == 0 {
+		return
 	}
-	return "; nodes: " + strings.Join(lines, "; ")
+	w.calls["DescribeLogGroups"]++
+	groups, err := logs.Groups(ctx, w.opt.Logs, w.opt.Cluster)
+	if err != nil || len(groups) == 0 {
+		return
+	}
+	for i, n := range w.nodes {
+		w.calls["GetLogEvents"]++
+		lines, err := logs.Tail(ctx, w.opt.Logs, groups[0].Name, n.Group, n.Instance, logLines)
+		if err != nil || len(lines) == 0 {
+			continue
+		}
+		w.nodes[i].LogGroup, w.nodes[i].LogStream = groups[0].Name, cloud.LifecycleStream(n.Group, n.Instance)
+		for _, l := range lines {
+			w.nodes[i].LastLines = append(w.nodes[i].LastLines, l.Message)
+		}
+	}
 }
 
 func clusterReason(c *Cluster) string {

@@ -70,6 +70,17 @@ type GroupState struct {
 	Target  int32  `json:"target"`
 }
 
+// NodeFailure is a node that failed: HyperPod's message, and where its
+// lifecycle log is with its last lines.
+type NodeFailure struct {
+	Instance  string   `json:"instance"`
+	Group     string   `json:"instanceGroup"`
+	Message   string   `json:"message"`
+	LogGroup  string   `json:"logGroup,omitempty"`
+	LogStream string   `json:"logStream,omitempty"`
+	LastLines []string `json:"lastLines,omitempty"`
+}
+
 // Cause is the failure that started a failed operation.
 type Cause struct {
 	Time         time.Time `json:"time"`
@@ -100,6 +111,9 @@ type Summary struct {
 	// NoChanges is set by a deploy that found nothing to change and
 	// executed nothing.
 	NoChanges bool `json:"noChanges,omitempty"`
+	// FailedNodes are the nodes HyperPod says failed, with its message and
+	// the last lines of each one's lifecycle log.
+	FailedNodes []NodeFailure `json:"failedNodes,omitempty"`
 	// APICalls counts the calls the watcher made, by operation.
 	APICalls map[string]int `json:"apiCalls,omitempty"`
 }

@@ -37,6 +37,8 @@ type Options struct {
 	// once InService, the cluster has succeeded only when every group has
 	// them (with continuous provisioning, InService comes before the nodes).
 	Groups map[string]int
+	// Logs, when set, reads a failed node's lifecycle log.
+	Logs cloud.Logs
 	// NodesTimeout is how long a group may stay below its target, its count
 	// unchanged, once the cluster is InService (default 30 minutes).
 	NodesTimeout time.Duration
@@ -95,6 +97,13 @@ type Watcher struct {
 	// finishing (or about to start the next one) and a full interval would
 	// only delay the end.
 	quick int
+	// nodes are the failed nodes the evidence found; captured is set once
+	// it was read (it is read once, at the first sign of failure).
+	nodes    []NodeFailure
+	captured bool
+	// clusterFailed is set when the cluster resource failed: the poll reads
+	// the evidence before the rollback deletes the cluster.
+	clusterFailed bool
 }
 
 // tracked is one stack of the tree.
@@ -327,6 +336,9 @@ func (w *Watcher) poll(ctx context.Context) error {
 		}
 		w.clusterFresh = true
 	}
+	if w.clusterFailed {
+		w.evidence(ctx)
+	}
 	return nil
 }
 
@@ -486,6 +498,7 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 		// the resource is done, the summary reads it a last time.
 		w.clusterStarted = strings.HasSuffix(ev.Status, "_IN_PROGRESS")
 		w.clusterEvent, w.clusterSkip = true, 0
+		w.clusterFailed = w.clusterFailed || ev.Status == "CREATE_FAILED" || ev.Status == "UPDATE_FAILED"
 	}
 	if strings.HasSuffix(ev.Status, "_FAILED") && !PointsElsewhere(ev.Reason) {
 		w.failures = append(w.failures, Cause{Time: ev.Time, Path: ev.Path, ResourceType: ev.ResourceType, Status: ev.Status, Reason: ev.Reason})
@@ -600,6 +613,9 @@ func (w *Watcher) partial() Summary {
 func (w *Watcher) complete(s Summary) Summary {
 	s.Elapsed = Duration(w.opt.Now().Sub(w.start))
 	s.Cluster = w.cluster
+	if !s.Succeeded {
+		s.FailedNodes = w.nodes
+	}
 	s.APICalls = map[string]int{}
 	for k, v := range w.calls {
 		s.APICalls[k] = v

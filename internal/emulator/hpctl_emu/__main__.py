@@ -23,7 +23,7 @@ def main():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from . import apstypes, cfn, clusterevents, ec2types, ekstypes, fsx, hyperpod, lambdas, properties, quotas, rdstypes, s3defaults, s3types, trainingplans, validate  # noqa: F401
+    from . import apstypes, cfn, clusterevents, ec2types, ekstypes, fsx, hyperpod, lambdas, lifecyclelogs, properties, quotas, rdstypes, s3defaults, s3types, trainingplans, validate  # noqa: F401
     from .control import Control, answer_unknown_actions, cache_module_list
 
     cfn.patch()
@@ -42,12 +42,12 @@ def main():
     answer_unknown_actions()
     cache_module_list()
     app = DomainDispatcherApplication(create_backend_app)
-    for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts", "servicequotas", "eks", "fsx"):
+    for service in ("cloudformation", "s3", "sagemaker", "ec2", "iam", "ssm", "sts", "servicequotas", "eks", "fsx", "logs"):
         app.get_application({"HTTP_HOST": f"{service}.us-east-1.amazonaws.com", "PATH_INFO": "/"})
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
-    run_simple(args.host, args.port, Control(app, ["apstypes", "cfn", "clusterevents", "ec2types", "ekstypes", "fsx", "hyperpod", "lambdas", "properties", "quotas", "rdstypes", "s3defaults", "s3types", "trainingplans", "validate"]), threaded=True)
+    run_simple(args.host, args.port, Control(app, ["apstypes", "cfn", "clusterevents", "ec2types", "ekstypes", "fsx", "hyperpod", "lambdas", "lifecyclelogs", "properties", "quotas", "rdstypes", "s3defaults", "s3types", "trainingplans", "validate"]), threaded=True)
 
 
 if __name__ == "__main__":

@@ -13,18 +13,21 @@ cluster is Updating for clusterSeconds, then InService with the new counts;
 a change to what a group cannot change in place fails the update. A group
 of Settings.shortGroups stays below its target once InService, as with
 continuous provisioning (AWS: "InService" while nodes are still added).
+Each node writes its lifecycle log, and a group of
+Settings.lifecycleFailures fails its script (lifecyclelogs.py).
 """
 
 import copy
 import re
 import threading
+import uuid
 
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 
-from . import clusterevents
+from . import clusterevents, lifecyclelogs
 from .state import LOCK, STATE, cluster_failure, cluster_seconds, handler_error, pause, short_group
 
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
@@ -62,6 +65,12 @@ def patch():
             group.setdefault("ThreadsPerCore", 1)  # the API's default; moto needs the key
         arn = orig_create(self, cluster_name, instance_groups, vpc_config, tags)
         cluster = self.clusters[cluster_name]
+        # moto names a node <group>-<n>; HyperPod's nodes are EC2 instances (i-0…).
+        nodes = {}
+        for node in cluster.nodes.values():
+            node.instance_id = "i-0" + uuid.uuid4().hex[:16]
+            nodes[node.instance_id] = node
+        cluster.nodes = nodes
         cluster.status = "Creating"
         clusterevents.record(cluster, "Cluster", "Cluster creation started")
         for group in cluster.instance_groups:
@@ -113,6 +122,16 @@ def _settle(cluster):
     if cluster.status != "Creating":
         return
     message = cluster_failure(cluster.cluster_name)
+    failed_scripts = [] if message else lifecyclelogs.run_scripts(cluster)
+    if failed_scripts:
+        cluster.status, cluster.failure_message = "Failed", lifecyclelogs.cluster_message(cluster)
+        for node, f in failed_scripts:
+            node.status = "Failure"
+            clusterevents.record(cluster, "Instance", f"Instance {node.instance_id} failed its lifecycle script", "Error",
+                                 node.instance_group_name, node.instance_id,
+                                 {"FailureMessage": f.get("message") or "Lifecycle script on_create.sh exited with code 1"})
+        clusterevents.record(cluster, "Cluster", f"Cluster creation failed: {cluster.failure_message}", "Error")
+        return
     if message:
         cluster.status, cluster.failure_message = "Failed", message
         for node in cluster.nodes.values():
@@ -180,11 +199,26 @@ def _update_groups(cluster, wanted):
 
 
 def _settle_update(cluster):
+    """The update ends: the groups reach their new targets (a short group
+    stops below). With continuous provisioning the cluster is InService
+    again at once and the nodes come up after it, another clusterSeconds
+    later, as HyperPod adds them in the background (SageMaker HyperPod
+    developer guide, "Continuous provisioning": the cluster is InService
+    while instances are still being provisioned)."""
     if cluster.status != "Updating":
         return
     cluster.status = "InService"
-    for group in cluster.instance_groups:
-        group["CurrentCount"] = group["TargetCount"]
+
+    def grow():
+        for group in cluster.instance_groups:
+            short = short_group(cluster.cluster_name, group.get("InstanceGroupName"))
+            target = group["TargetCount"]
+            group["CurrentCount"] = target if short is None else min(int(short.get("count", 0)), target)
+
+    if (getattr(cluster, "hp_extra", {}) or {}).get("NodeProvisioningMode") == "Continuous":
+        later(cluster_seconds("update"), grow)
+    else:
+        grow()
 
 
 def _remove(backend_, cluster):

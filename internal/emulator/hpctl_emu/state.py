@@ -35,6 +35,8 @@ DEFAULTS = {
     "quotas": {},
     # The training plans that exist (trainingplans.py).
     "trainingPlans": [],
+    # Groups whose lifecycle script fails on every node (lifecyclelogs.py).
+    "lifecycleFailures": [],
 }
 
 
