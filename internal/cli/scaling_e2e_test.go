@@ -7,9 +7,10 @@ import (
 	"github.com/hpctl/hpctl/internal/emulator"
 )
 
-// Through the real SDK, with continuous provisioning: a scaling update's
-// cluster is InService before its new node is up, and the deploy waits for
-// it; status then shows the spec's count. A group that stays short of its
+// Through the real SDK, with continuous provisioning: a new cluster and a
+// scaling update's
+// cluster are InService before their nodes are up, and the deploy waits
+// for them; status then shows the spec's count. A group that stays short of its
 // new count fails the update once --nodes-timeout passes.
 func TestAScalingUpdateWaitsForTheNewCount(t *testing.T) {
 	settings := emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.3}
@@ -17,7 +18,9 @@ func TestAScalingUpdateWaitsForTheNewCount(t *testing.T) {
 	continuous := func(count string) string {
 		return specFile(t, "eks-quickstart.yaml", "nodeRecovery: Automatic", "nodeRecovery: Automatic\n  nodeProvisioningMode: Continuous", "count: 2", "count: "+count)
 	}
-	if code, out, errOut := e.deploy("eks", continuous("2"), "--yes"); code != 0 {
+	// A new cluster is InService before its nodes too: the create waits.
+	if code, out, errOut := e.deploy("eks", continuous("2"), "--yes"); code != 0 || !strings.Contains(out, "cluster ml-cluster InService: workers 0/2 ml.g5.8xlarge") ||
+		!strings.Contains(out, "  cluster ml-cluster InService: workers 2/2 ml.g5.8xlarge\n") {
 		t.Fatalf("create: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut := e.deploy("eks", continuous("3"), "--yes")

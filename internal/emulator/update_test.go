@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/hpctl/hpctl/internal/cloud"
 )
@@ -373,14 +374,21 @@ func TestAFailedRollbackGoesOnWithContinueUpdateRollback(t *testing.T) {
 	inOrder(t, f.events("up"), "up UPDATE_ROLLBACK_IN_PROGRESS User Initiated", "AppStack UPDATE_COMPLETE", "up UPDATE_ROLLBACK_COMPLETE")
 }
 
-// With continuous provisioning an update's cluster is InService again
-// before its new nodes are up; they come a moment later.
+// With continuous provisioning a new cluster, and an updated one, is
+// InService before its new nodes are up; they come a moment later.
 func TestAContinuousScalingUpdateIsInServiceBeforeItsNodes(t *testing.T) {
 	f := setup(t, Settings{ClusterSeconds: 0.3})
 	continuous := strings.Replace(clusterTemplate, "NodeRecovery: Automatic", "NodeRecovery: Automatic\n      NodeProvisioningMode: Continuous", 1)
 	id := f.create("hp", continuous)
 	if s := f.settle(id); s.StackStatus != cftypes.StackStatusCreateComplete {
 		t.Fatalf("%s", s.StackStatus)
+	}
+	// InService at once, its nodes a moment later.
+	if c, err := f.cluster("hp-demo"); err != nil || aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 0 {
+		t.Fatalf("right after the create: %v %+v", err, c)
+	}
+	if c := f.nodesUp("hp-demo", 2); aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 2 {
+		t.Fatalf("the nodes never came: %+v", c.InstanceGroups[0])
 	}
 	scaled := strings.Replace(continuous, "InstanceCount: 2", "InstanceCount: 3", 1)
 	out, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("hp"),
@@ -398,14 +406,22 @@ func TestAContinuousScalingUpdateIsInServiceBeforeItsNodes(t *testing.T) {
 	if err != nil || c.ClusterStatus != "InService" || aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 2 || aws.ToInt32(c.InstanceGroups[0].TargetCount) != 3 {
 		t.Fatalf("right after the update: %v %+v", err, c)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 3 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		if c, err = f.cluster("hp-demo"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 3 {
+	if c := f.nodesUp("hp-demo", 3); aws.ToInt32(c.InstanceGroups[0].CurrentCount) != 3 {
 		t.Errorf("the new node never came: %+v", c.InstanceGroups[0])
+	}
+}
+
+// nodesUp waits (10 s at most) until the cluster's first group has n
+// instances, and returns the cluster as it last read.
+func (f *fixture) nodesUp(name string, n int32) *sagemaker.DescribeClusterOutput {
+	f.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c, err := f.cluster(name)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if aws.ToInt32(c.InstanceGroups[0].CurrentCount) == n || time.Now().After(deadline) {
+			return c
+		}
 	}
 }

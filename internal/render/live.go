@@ -23,6 +23,8 @@ type Live struct {
 	types   map[string]string
 	tick    *watch.Tick
 	retried int
+	// clusterEvent is the newest of HyperPod's events, as a line.
+	clusterEvent string
 }
 
 // NewLive makes the live view.
@@ -40,6 +42,15 @@ func (l *Live) Show(u watch.Update) {
 		l.above("==> " + u.Message)
 	case watch.Event:
 		l.event(u)
+	case watch.ClusterEvent:
+		// The newest event shows under the cluster in the tree; errors
+		// also stay above it, where the scrollback keeps them.
+		l.clusterEvent = clusterEventLine(u)
+		if u.Level == "Error" {
+			l.above(u.Time.In(l.opt.loc()).Format("15:04:05") + " " + l.clusterEvent)
+		} else {
+			l.redraw()
+		}
 	case watch.Cluster:
 		if l.tick != nil {
 			l.tick.Cluster = &u
@@ -151,6 +162,9 @@ func (l *Live) frame(maxLines int) []string {
 	}
 	if t.Cluster != nil {
 		head = append(head, "cluster "+clusterLine(*t.Cluster))
+		if l.clusterEvent != "" {
+			head = append(head, "  last event: "+strings.TrimPrefix(l.clusterEvent, "cluster "))
+		}
 	}
 	out := append(head, working...)
 	if len(out) > maxLines {

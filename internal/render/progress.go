@@ -73,6 +73,8 @@ func (l *Lines) Show(u watch.Update) {
 		l.line(u.Time, text)
 	case watch.Cluster:
 		l.line(u.Time, "cluster "+clusterLine(u))
+	case watch.ClusterEvent:
+		l.line(u.Time, clusterEventLine(u))
 	case watch.Tick:
 		if u.Retried > l.retried {
 			l.retried = u.Retried
@@ -121,6 +123,22 @@ func retriedLine(t watch.Tick) string {
 		what = "read failed and was"
 	}
 	return fmt.Sprintf("%d %s tried again at the next poll (last: %s)", t.Retried, what, t.LastError)
+}
+
+// clusterEventLine is "cluster NAME[/group[/instance]] LEVEL: description",
+// the level only when it is not Info.
+func clusterEventLine(e watch.ClusterEvent) string {
+	where := "cluster " + e.Cluster
+	if e.Group != "" {
+		where += "/" + e.Group
+	}
+	if e.Instance != "" {
+		where += "/" + e.Instance
+	}
+	if e.Level != "" && e.Level != "Info" {
+		return where + " " + e.Level + ": " + e.Description
+	}
+	return where + ": " + e.Description
 }
 
 // clusterLine is "NAME STATUS: group current/target type, …".

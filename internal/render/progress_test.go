@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
 	"github.com/hpctl/hpctl/internal/cloud/cloudtest"
 	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/watch"
@@ -73,6 +76,13 @@ func scripted(t *testing.T, fail bool) []watch.Update {
 		f.Cluster("ml", cloudtest.ClusterState{At: 6 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 0, 2)}},
 			cloudtest.ClusterState{At: 9 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 1, 2)}},
 			cloudtest.ClusterState{At: 200 * s, Status: "InService", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 2, 2)}})
+		// HyperPod's own events, shown as lines of their own.
+		f.Events["ml"] = []smtypes.ClusterEventDetail{
+			{EventId: aws.String("e1"), ClusterName: aws.String("ml"), EventTime: aws.Time(f.Now().Add(9 * s)), ResourceType: smtypes.ClusterEventResourceTypeInstance,
+				EventLevel: smtypes.ClusterEventLevelInfo, InstanceGroupName: aws.String("workers"), InstanceId: aws.String("i-0a"), Description: aws.String("Instance i-0a is running")},
+			{EventId: aws.String("e2"), ClusterName: aws.String("ml"), EventTime: aws.Time(f.Now().Add(150 * s)), ResourceType: smtypes.ClusterEventResourceTypeInstance,
+				EventLevel: smtypes.ClusterEventLevelError, InstanceGroupName: aws.String("workers"), InstanceId: aws.String("i-0b"), Description: aws.String("Instance i-0b failed a health check; replacing it")},
+		}
 	}
 	updates := []watch.Update{deploy.Step{Time: f.Now(), Message: "executing change set hpctl-20261128-120000"}}
 	w := watch.New(f, f, watch.Options{Stack: root.ID, Cluster: "ml", Interval: s, Now: f.Now, Sleep: f.Sleep})

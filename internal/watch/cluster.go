@@ -68,7 +68,11 @@ func (w *Watcher) followCluster(ctx context.Context, s *Summary) error {
 		// resource's last event asks for that): that answer stands.
 		c, err := w.cluster, error(nil)
 		if !first || !w.clusterFresh || c == nil {
+			before := w.cluster
 			c, err = w.describeCluster(ctx)
+			if c != nil && !w.opt.Deleting && (before == nil || !sameCluster(*before, *c)) {
+				w.clusterEvents(ctx)
+			}
 		}
 		w.emit(w.tick()) // the clock goes on, for heartbeats
 		if err != nil {

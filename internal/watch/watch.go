@@ -101,6 +101,9 @@ type Watcher struct {
 	// it was read (it is read once, at the first sign of failure).
 	nodes    []NodeFailure
 	captured bool
+	// seenEvents are the cluster events emitted, eventsAfter the newest's time.
+	seenEvents  map[string]bool
+	eventsAfter time.Time
 	// clusterFailed is set when the cluster resource failed: the poll reads
 	// the evidence before the rollback deletes the cluster.
 	clusterFailed bool
@@ -239,6 +242,9 @@ func (w *Watcher) readCluster(ctx context.Context) error {
 		w.clusterQuiet = 0
 	} else {
 		w.clusterQuiet = min(w.clusterQuiet+1, maxClusterSkip)
+	}
+	if c != nil && (w.clusterQuiet == 0 || w.clusterQuiet == maxClusterSkip) {
+		w.clusterEvents(ctx)
 	}
 	w.clusterKey, w.clusterSkip = key, w.clusterQuiet
 	return nil

@@ -457,7 +457,8 @@ func (f *Fake) DescribeCluster(_ context.Context, in *sagemaker.DescribeClusterI
 	return out, nil
 }
 
-// ListClusterEvents lists Events newest first, by resource type and time.
+// ListClusterEvents lists the Events whose time has come, newest first
+// (oldest first with SortOrder Ascending), by resource type and time.
 func (f *Fake) ListClusterEvents(_ context.Context, in *sagemaker.ListClusterEventsInput, _ ...func(*sagemaker.Options)) (*sagemaker.ListClusterEventsOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -465,7 +466,14 @@ func (f *Fake) ListClusterEvents(_ context.Context, in *sagemaker.ListClusterEve
 		return nil, err
 	}
 	var out []smtypes.ClusterEventSummary
-	for _, e := range slices.Backward(f.Events[aws.ToString(in.ClusterName)]) {
+	events := slices.Backward(f.Events[aws.ToString(in.ClusterName)])
+	if in.SortOrder == smtypes.SortOrderAscending {
+		events = slices.All(f.Events[aws.ToString(in.ClusterName)])
+	}
+	for _, e := range events {
+		if e.EventTime.After(f.now) {
+			continue
+		}
 		if (in.ResourceType == "" || e.ResourceType == in.ResourceType) && (in.EventTimeAfter == nil || e.EventTime.After(*in.EventTimeAfter)) {
 			out = append(out, smtypes.ClusterEventSummary{EventId: e.EventId, ClusterName: e.ClusterName, ResourceType: e.ResourceType,
 				EventTime: e.EventTime, EventLevel: e.EventLevel, Description: e.Description, InstanceGroupName: e.InstanceGroupName, InstanceId: e.InstanceId})

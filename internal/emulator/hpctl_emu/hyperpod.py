@@ -13,7 +13,8 @@ cluster is Updating for clusterSeconds, then InService with the new counts;
 a change to what a group cannot change in place fails the update. A group
 of Settings.shortGroups stays below its target once InService, as with
 continuous provisioning (AWS: "InService" while nodes are still added).
-Each node writes its lifecycle log, and a group of
+With continuous provisioning a new cluster is InService before its nodes
+are up, as HyperPod's is. Each node writes its lifecycle log, and a group of
 Settings.lifecycleFailures fails its script (lifecyclelogs.py).
 """
 
@@ -141,6 +142,24 @@ def _settle(cluster):
         clusterevents.record(cluster, "Cluster", f"Cluster creation failed: {message}", "Error")
         return
     cluster.status = "InService"
+    if _continuous(cluster):
+        # Continuous provisioning: InService first, the nodes after.
+        clusterevents.record(cluster, "Cluster", "Cluster is InService")
+        later(cluster_seconds("create"), lambda: _bring_up(cluster))
+        return
+    _bring_up(cluster)
+    clusterevents.record(cluster, "Cluster", "Cluster is InService")
+
+
+def _continuous(cluster):
+    return (getattr(cluster, "hp_extra", {}) or {}).get("NodeProvisioningMode") == "Continuous"
+
+
+def _bring_up(cluster):
+    """The nodes come up: every group reaches its target, a short group
+    stops below it, each missing node with an Error event."""
+    if cluster.status != "InService":
+        return
     running = {}
     for group in cluster.instance_groups:
         name = group.get("InstanceGroupName")
@@ -159,7 +178,6 @@ def _settle(cluster):
                                  node.instance_group_name, node.instance_id,
                                  {"FailureMessage": (short_group(cluster.cluster_name, node.instance_group_name) or {}).get("message")
                                   or "injected by the test"})
-    clusterevents.record(cluster, "Cluster", "Cluster is InService")
 
 
 # What UpdateCluster cannot change in a group that exists (the SageMaker API
@@ -215,7 +233,7 @@ def _settle_update(cluster):
             target = group["TargetCount"]
             group["CurrentCount"] = target if short is None else min(int(short.get("count", 0)), target)
 
-    if (getattr(cluster, "hp_extra", {}) or {}).get("NodeProvisioningMode") == "Continuous":
+    if _continuous(cluster):
         later(cluster_seconds("update"), grow)
     else:
         grow()
