@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/emulator"
@@ -41,6 +45,9 @@ func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
 			line: "instanceType: ml.g5.9xlarge", want: `cluster.instanceGroups\[0\].instanceType: "ml.g5.9xlarge" is not a HyperPod instance type`},
 		{name: "quota one short", example: "eks-quickstart.yaml", settings: emulator.Settings{Quotas: map[string]float64{"ml.g5.8xlarge for cluster usage": 1}},
 			line: "count: 2", want: `cluster.instanceGroups\[0\].count: needs 2 ml.g5.8xlarge, 1 free: the quota "ml.g5.8xlarge for cluster usage" \((L-\w+)\) is 1; ask for 2 with aws service-quotas request-service-quota-increase --service-code sagemaker --quota-code L-\w+ --desired-value 2 --region us-west-2`},
+		{name: "quota held by another cluster", example: "eks-quickstart.yaml", settings: emulator.Settings{Quotas: map[string]float64{"ml.g5.8xlarge for cluster usage": 3}},
+			setup: func(e *e2e) []string { e.otherCluster("ml.g5.8xlarge", 2); return nil },
+			line:  "count: 2", want: `cluster.instanceGroups\[0\].count: needs 2 ml.g5.8xlarge, 1 free: the quota "ml.g5.8xlarge for cluster usage" \(L-\w+\) is 3, and the account's other clusters \(other\) use 2; ask for 4 with `},
 		{name: "cluster cap", example: "eks-quickstart.yaml", settings: emulator.Settings{Quotas: map[string]float64{"Maximum number of instances allowed per SageMaker HyperPod cluster": 1}},
 			line: "instanceGroups:", want: `cluster.instanceGroups: the groups add up to 2 instances; the quota "Maximum number of instances allowed per SageMaker HyperPod cluster" \(L-\w+\) allows 1 in one cluster`},
 		{name: "training plan in another zone", example: "eks-quickstart.yaml", settings: emulator.Settings{TrainingPlans: plan("usw2-az1", 2)}, replace: withPlan,
@@ -68,6 +75,13 @@ func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
 			line: "bucket: {name:", want: `storage.bucket.name: no bucket sagemaker-ml-team-lifecycle \(s3:ListBucket\)`},
 		{name: "role missing", example: "eks-existing-eks.yaml", bucket: true, replace: []string{"name: SageMakerHyperPodExecutionRole", "name: OtherRole"},
 			line: "executionRole:", want: `iam.executionRole.name: no IAM role OtherRole in this account \(iam:GetRole\)`},
+		{name: "role that does not trust SageMaker", example: "eks-existing-eks.yaml", bucket: true, setup: func(e *e2e) []string {
+			e.role("Ec2OnlyRole", "ec2.amazonaws.com")
+			return []string{"name: SageMakerHyperPodExecutionRole", "name: Ec2OnlyRole"}
+		}, line: "executionRole:", want: `iam.executionRole.name: role Ec2OnlyRole does not trust sagemaker.amazonaws.com, so HyperPod's nodes cannot assume it`},
+		{name: "route table of another VPC", example: "eks-existing-vpc.yaml", setup: func(e *e2e) []string {
+			return []string{"rtb-0a1b2c3d4e5f60002", e.otherTable()}
+		}, line: "eksPrivateRouteTableIds:", want: `network.vpc.eksPrivateRouteTableIds\[0\]: route table rtb-\w+ is in vpc-\w+, not in network.vpc.id vpc-\w+`},
 		{name: "FSx in another zone", example: "eks-existing-eks.yaml", bucket: true,
 			replace: []string{"[subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]", "[subnet-0a1b2c3d4e5f60002]"},
 			line:    "fsx: {id:", want: `storage.fsx.id: file system fs-\w+ is in usw2-az1; the nodes' subnets \(network.vpc.privateSubnetIds\) are in usw2-az2`},
@@ -91,15 +105,40 @@ func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
 			// The case's own changes first, then the real IDs in what they wrote.
 			spec := specFile(t, tc.example, tc.replace...)
 			spec = specFile(t, spec, replace...)
+			counter, err := emulator.NewCounter(e.emu.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = counter.Close() })
+			t.Setenv("AWS_ENDPOINT_URL", counter.URL)
 			code, out, errOut := e.deploy("eks", spec, "--yes")
 			want := regexp.MustCompile(regexp.QuoteMeta(fmt.Sprintf("%s:%d:", spec, lineOf(t, spec, tc.line))) + `\d+: ` + tc.want)
 			if code != ExitUsage || !want.MatchString(errOut) {
 				t.Fatalf("exit %d, want 2 and %s\n%s%s", code, want, out, errOut)
 			}
+			// Nothing was asked of CloudFormation, and nothing written.
+			for op, n := range counter.Counts() {
+				if cloudFormationOps[op] || op == "S3 PUT" || op == "S3 POST" || op == "S3 DELETE" {
+					t.Errorf("%s was called %d times before the refusal", op, n)
+				}
+			}
 			if _, err := e.c.CloudFormation.DescribeStacks(e.ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("hpctl-" + name(t, spec))}); !cloud.StackMissing(err) {
 				t.Errorf("a stack exists after a refusal: %v", err)
 			}
 		})
+	}
+}
+
+// A finding that need not stop the deploy is a warning, and the deploy
+// goes on: EC2 offers no g5.8xlarge in usw2-az4.
+func TestPreflightWarnsAndGoesOn(t *testing.T) {
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.1})
+	spec := specFile(t, "eks-quickstart.yaml", "[usw2-az1, usw2-az2]", "[usw2-az1, usw2-az4]", "Id: usw2-az2", "Id: usw2-az4")
+	code, out, errOut := e.deploy("eks", spec, "--yes")
+	want := fmt.Sprintf("%s:%d:21: warning: cluster.instanceGroups[0].instanceType: EC2 does not offer g5.8xlarge in usw2-az4 (ec2:DescribeInstanceTypeOfferings); HyperPod may not find ml.g5.8xlarge capacity there either\n",
+		spec, lineOf(t, spec, "instanceType: ml.g5.8xlarge"))
+	if code != 0 || !strings.Contains(errOut, want) || !strings.Contains(out, "Preflight passed: 2 checks") {
+		t.Fatalf("exit %d, want 0 and %q\n%s%s", code, want, out, errOut)
 	}
 }
 
@@ -139,6 +178,51 @@ func TestPreflightInTheStreamAndSkipped(t *testing.T) {
 		!strings.Contains(errOut, "--skip-preflight quota: no such check; the checks are quotas, training-plans, network, zones, eks, bucket, role, fsx (or all)") {
 		t.Errorf("a bad name: exit %d\n%s", code, errOut)
 	}
+}
+
+// cloudFormationOps are the CloudFormation operations hpctl calls.
+var cloudFormationOps = func() map[string]bool {
+	out := map[string]bool{}
+	typ := reflect.TypeFor[cloud.CloudFormation]()
+	for i := range typ.NumMethod() {
+		out[typ.Method(i).Name] = true
+	}
+	return out
+}()
+
+// otherCluster makes a HyperPod cluster named other with n instances of a type.
+func (e *e2e) otherCluster(instanceType string, n int32) {
+	e.t.Helper()
+	_, err := e.c.SageMaker.CreateCluster(e.ctx, &sagemaker.CreateClusterInput{ClusterName: aws.String("other"),
+		InstanceGroups: []smtypes.ClusterInstanceGroupSpecification{{InstanceGroupName: aws.String("g"), InstanceType: smtypes.ClusterInstanceType(instanceType),
+			InstanceCount: aws.Int32(n), ExecutionRole: aws.String("arn:aws:iam::123456789012:role/exec"),
+			LifeCycleConfig: &smtypes.ClusterLifeCycleConfig{SourceS3Uri: aws.String("s3://sagemaker-other"), OnCreate: aws.String("on_create.sh")}}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// role makes an IAM role that the service trusts.
+func (e *e2e) role(name, service string) {
+	e.t.Helper()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"` + service + `"},"Action":"sts:AssumeRole"}]}`
+	if _, err := e.c.IAM.CreateRole(e.ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// otherTable makes a route table in a VPC of its own.
+func (e *e2e) otherTable() string {
+	e.t.Helper()
+	vpc, err := e.c.EC2.CreateVpc(e.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.61.0.0/16")})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rt, err := e.c.EC2.CreateRouteTable(e.ctx, &ec2.CreateRouteTableInput{VpcId: vpc.Vpc.VpcId})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.ToString(rt.RouteTable.RouteTableId)
 }
 
 // otherGroup makes a security group in a VPC of its own.
