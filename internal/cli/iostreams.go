@@ -12,7 +12,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hpctl/hpctl/internal/deploy"
-	"github.com/hpctl/hpctl/internal/preflight"
 )
 
 // IO is what a command reads, writes and talks to, so that a test can run
@@ -32,9 +31,6 @@ type IO struct {
 	// flags and the SDK's configuration: tests hand a command a fake cloud
 	// and its clock this way (gh's factory, narrowed to what hpctl needs).
 	Cloud func(ctx context.Context, region string) (*deploy.Deployer, error)
-	// Preflight, when set with Cloud, gives the readers preflight checks
-	// with; with Cloud and without it, a deploy runs no preflight.
-	Preflight func(ctx context.Context, region string) (preflight.Clients, error)
 }
 
 // System is the process's own standard streams and environment.

@@ -3,36 +3,29 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hpctl/hpctl/internal/preflight"
-	"github.com/hpctl/hpctl/internal/spec"
 )
 
 // runPreflight checks what the spec brings and what the account has before
 // the deploy changes anything. Its findings go where validation's go (the
 // error stream, or a "preflight" record); errors end the command with exit
-// 2, warnings do not.
+// 2, warnings do not. A command on a fake cloud (ios.Cloud) has no SDK
+// clients and runs none: the checks are proven on the emulator and with
+// their own fakes in internal/preflight.
 func runPreflight(ctx context.Context, ios *IO, g *Globals, l *loaded, skip []string) error {
-	var c preflight.Clients
-	switch {
-	case ios.Cloud != nil && ios.Preflight == nil:
+	if g.clients == nil {
 		return nil
-	case ios.Cloud != nil:
-		var err error
-		if c, err = ios.Preflight(ctx, l.plan.Region); err != nil {
-			return err
-		}
-	default:
-		c = preflight.FromCloud(g.clients)
 	}
-	rep, err := preflight.Run(ctx, c, l.c, skip)
+	rep, err := preflight.Run(ctx, preflight.FromCloud(g.clients), l.c, skip)
 	if err != nil {
 		return err
 	}
 	if g.lines != nil {
 		g.lines.Record("preflight", rep)
 	} else {
-		for _, d := range append(spec.Diagnostics{}, append(rep.Errors, rep.Warnings...)...).Sorted() {
+		for _, d := range append(slices.Clone(rep.Errors), rep.Warnings...).Sorted() {
 			fmt.Fprintln(ios.ErrOut, d.String())
 		}
 	}
@@ -44,7 +37,9 @@ func runPreflight(ctx context.Context, ios *IO, g *Globals, l *loaded, skip []st
 		}
 		return reported(ExitUsage, msg)
 	}
-	if g.lines == nil {
+	// A spec that brings nothing and creates no cluster gives no check
+	// anything to do: then there is nothing to say.
+	if g.lines == nil && len(rep.Ran)+len(rep.Skipped) > 0 {
 		fmt.Fprintf(ios.Out, "Preflight passed: %s\n", rep.Summary())
 	}
 	return nil

@@ -26,7 +26,9 @@ const planARN = "arn:aws:sagemaker:us-west-2:123456789012:training-plan/g5-plan"
 // AWS would refuse only after a rollback, with exit 2, the spec's line and
 // the exact words, before any stack exists.
 func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
-	type setup func(e *e2e) []string // more replacements, applied before the brought network's
+	// setup makes what a case needs and returns more replacements; real maps
+	// the example's IDs to those of the brought network.
+	type setup func(e *e2e, real map[string]string) []string
 	plan := func(zone string, total int) []emulator.TrainingPlan {
 		return []emulator.TrainingPlan{{Name: "g5-plan", InstanceType: "ml.g5.8xlarge", ZoneID: zone, Total: total}}
 	}
@@ -46,7 +48,7 @@ func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
 		{name: "quota one short", example: "eks-quickstart.yaml", settings: emulator.Settings{Quotas: map[string]float64{"ml.g5.8xlarge for cluster usage": 1}},
 			line: "count: 2", want: `cluster.instanceGroups\[0\].count: needs 2 ml.g5.8xlarge, 1 free: the quota "ml.g5.8xlarge for cluster usage" \((L-\w+)\) is 1; ask for 2 with aws service-quotas request-service-quota-increase --service-code sagemaker --quota-code L-\w+ --desired-value 2 --region us-west-2`},
 		{name: "quota held by another cluster", example: "eks-quickstart.yaml", settings: emulator.Settings{Quotas: map[string]float64{"ml.g5.8xlarge for cluster usage": 3}},
-			setup: func(e *e2e) []string { e.otherCluster("ml.g5.8xlarge", 2); return nil },
+			setup: func(e *e2e, _ map[string]string) []string { e.otherCluster("ml.g5.8xlarge", 2); return nil },
 			line:  "count: 2", want: `cluster.instanceGroups\[0\].count: needs 2 ml.g5.8xlarge, 1 free: the quota "ml.g5.8xlarge for cluster usage" \(L-\w+\) is 3, and the account's other clusters \(other\) use 2; ask for 4 with `},
 		{name: "cluster cap", example: "eks-quickstart.yaml", settings: emulator.Settings{Quotas: map[string]float64{"Maximum number of instances allowed per SageMaker HyperPod cluster": 1}},
 			line: "instanceGroups:", want: `cluster.instanceGroups: the groups add up to 2 instances; the quota "Maximum number of instances allowed per SageMaker HyperPod cluster" \(L-\w+\) allows 1 in one cluster`},
@@ -66,20 +68,27 @@ func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
 			settings: emulator.Settings{Quotas: map[string]float64{"ml.g5.12xlarge for cluster usage": 1000, "Maximum number of instances allowed per SageMaker HyperPod cluster": 1000,
 				"Total number of instances allowed across SageMaker HyperPod clusters": 1000}},
 			line: "privateSubnetIds:", want: `network.vpc.privateSubnetIds: the subnets have 502 free addresses; the groups need at least 600, one per node`},
-		{name: "security group of another VPC", example: "eks-existing-vpc.yaml", setup: func(e *e2e) []string {
+		{name: "security group of another VPC", example: "eks-existing-vpc.yaml", setup: func(e *e2e, _ map[string]string) []string {
 			return []string{"sg-0a1b2c3d4e5f67890", e.otherGroup()}
 		}, line: "securityGroup:", want: `network.securityGroup.ids\[0\]: security group sg-\w+ is in vpc-\w+, not in network.vpc.id vpc-\w+`},
 		{name: "EKS cluster missing", example: "eks-existing-eks.yaml", bucket: true, replace: []string{"existing: platform-eks", "existing: platform-eks-2"},
 			line: "existing: platform-eks-2", want: `kubernetes.cluster.existing: no EKS cluster platform-eks-2 in us-west-2 \(eks:DescribeCluster\)`},
+		{name: "EKS cluster without access entries", example: "eks-existing-eks.yaml", bucket: true, setup: func(e *e2e, real map[string]string) []string {
+			subnets := []string{real["subnet-0a1b2c3d4e5f60001"], real["subnet-0a1b2c3d4e5f60002"]}
+			if err := emulator.BringEKSWith(e.ctx, e.c, "config-map-eks", "config-map-eks", subnets, "CONFIG_MAP"); err != nil {
+				e.t.Fatal(err)
+			}
+			return []string{"existing: platform-eks", "existing: config-map-eks"}
+		}, line: "existing: config-map-eks", want: `kubernetes.cluster.existing: EKS cluster config-map-eks authenticates by CONFIG_MAP; HyperPod needs access entries \(API or API_AND_CONFIG_MAP\): aws eks update-cluster-config --name config-map-eks --access-config authenticationMode=API_AND_CONFIG_MAP`},
 		{name: "bucket missing", example: "eks-existing-eks.yaml",
 			line: "bucket: {name:", want: `storage.bucket.name: no bucket sagemaker-ml-team-lifecycle \(s3:ListBucket\)`},
 		{name: "role missing", example: "eks-existing-eks.yaml", bucket: true, replace: []string{"name: SageMakerHyperPodExecutionRole", "name: OtherRole"},
 			line: "executionRole:", want: `iam.executionRole.name: no IAM role OtherRole in this account \(iam:GetRole\)`},
-		{name: "role that does not trust SageMaker", example: "eks-existing-eks.yaml", bucket: true, setup: func(e *e2e) []string {
+		{name: "role that does not trust SageMaker", example: "eks-existing-eks.yaml", bucket: true, setup: func(e *e2e, _ map[string]string) []string {
 			e.role("Ec2OnlyRole", "ec2.amazonaws.com")
 			return []string{"name: SageMakerHyperPodExecutionRole", "name: Ec2OnlyRole"}
 		}, line: "executionRole:", want: `iam.executionRole.name: role Ec2OnlyRole does not trust sagemaker.amazonaws.com, so HyperPod's nodes cannot assume it`},
-		{name: "route table of another VPC", example: "eks-existing-vpc.yaml", setup: func(e *e2e) []string {
+		{name: "route table of another VPC", example: "eks-existing-vpc.yaml", setup: func(e *e2e, _ map[string]string) []string {
 			return []string{"rtb-0a1b2c3d4e5f60002", e.otherTable()}
 		}, line: "eksPrivateRouteTableIds:", want: `network.vpc.eksPrivateRouteTableIds\[0\]: route table rtb-\w+ is in vpc-\w+, not in network.vpc.id vpc-\w+`},
 		{name: "FSx in another zone", example: "eks-existing-eks.yaml", bucket: true,
@@ -89,15 +98,18 @@ func TestPreflightRefusesBeforeAnyStack(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := onEmulator(t, tc.settings)
 			var replace []string
-			if tc.setup != nil {
-				replace = tc.setup(e)
-			}
+			real := map[string]string{}
 			if strings.Contains(tc.example, "existing") {
 				for pairs, i := e.broughtNetwork(), 0; i < len(pairs); i += 2 {
+					real[pairs[i]] = pairs[i+1]
 					if !(tc.keepVPC && strings.HasPrefix(pairs[i], "vpc-")) {
 						replace = append(replace, pairs[i], pairs[i+1])
 					}
 				}
+			}
+			if tc.setup != nil {
+				// The case's replacements first: they take precedence.
+				replace = append(tc.setup(e, real), replace...)
 			}
 			if tc.bucket {
 				e.bucket("sagemaker-ml-team-lifecycle", "hyperpod/on_create.sh")
@@ -142,12 +154,19 @@ func TestPreflightWarnsAndGoesOn(t *testing.T) {
 	}
 }
 
-// The passing case says nothing but its one line, with the calls it made.
+// The passing case says nothing but its one line, with the calls it made:
+// a quickstart's two checks, and the six of a spec that brings everything.
 func TestPreflightPassesQuietly(t *testing.T) {
 	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.1})
 	code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml", "--yes")
 	if code != 0 || !regexp.MustCompile(`(?m)^Preflight passed: 2 checks, [1-9]\d* AWS calls, \d+\.\d s\n`).MatchString(out) || errOut != "" {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	spec := specFile(t, "eks-existing-eks.yaml", e.broughtNetwork()...)
+	e.bucket("sagemaker-ml-team-lifecycle", "hyperpod/on_create.sh")
+	code, out, errOut = e.deploy("eks", spec, "--yes")
+	if code != 0 || !regexp.MustCompile(`(?m)^Preflight passed: 6 checks, [1-9]\d* AWS calls, \d+\.\d s\n`).MatchString(out) || errOut != "" {
+		t.Fatalf("brought: exit %d\n%s%s", code, out, errOut)
 	}
 }
 

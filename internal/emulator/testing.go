@@ -120,6 +120,7 @@ const broughtEKS = `AWSTemplateFormatVersion: "2010-09-09"
 Parameters:
   Name: {Type: String}
   Subnets: {Type: CommaDelimitedList}
+  AuthenticationMode: {Type: String, Default: API_AND_CONFIG_MAP}
 Resources:
   Role:
     Type: AWS::IAM::Role
@@ -132,17 +133,23 @@ Resources:
     Properties:
       Name: !Ref Name
       RoleArn: !GetAtt Role.Arn
-      AccessConfig: {AuthenticationMode: API_AND_CONFIG_MAP}
+      AccessConfig: {AuthenticationMode: !Ref AuthenticationMode}
       ResourcesVpcConfig: {SubnetIds: !Ref Subnets}
 `
 
 // BringEKS makes the EKS cluster a spec brings (by name) on the subnets, in
 // a stack of its own (brought-eks), and waits until it is there.
 func BringEKS(ctx context.Context, c *cloud.Clients, name string, subnets []string) error {
-	out, err := c.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("brought-eks"),
+	return BringEKSWith(ctx, c, "brought-eks", name, subnets, "API_AND_CONFIG_MAP")
+}
+
+// BringEKSWith makes an EKS cluster with an authentication mode, in the stack.
+func BringEKSWith(ctx context.Context, c *cloud.Clients, stack, name string, subnets []string, mode string) error {
+	out, err := c.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String(stack),
 		TemplateBody: aws.String(broughtEKS), Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityIam},
 		Parameters: []cftypes.Parameter{{ParameterKey: aws.String("Name"), ParameterValue: aws.String(name)},
-			{ParameterKey: aws.String("Subnets"), ParameterValue: aws.String(strings.Join(subnets, ","))}}})
+			{ParameterKey: aws.String("Subnets"), ParameterValue: aws.String(strings.Join(subnets, ","))},
+			{ParameterKey: aws.String("AuthenticationMode"), ParameterValue: aws.String(mode)}}})
 	if err != nil {
 		return fmt.Errorf("brought EKS cluster: %w", err)
 	}

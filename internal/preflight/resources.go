@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -129,8 +130,14 @@ func appendNew(list []string, s string) []string {
 }
 
 // HyperPod's EKS orchestrator needs the cluster's access entries: the
-// authentication modes that have them (HyperPod EKS prerequisites).
+// authentication modes that have them (SageMaker HyperPod developer guide,
+// "Getting started with Amazon EKS support in SageMaker HyperPod").
 var eksModes = []ekstypes.AuthenticationMode{ekstypes.AuthenticationModeApi, ekstypes.AuthenticationModeApiAndConfigMap}
+
+// eksOldest is the oldest Kubernetes minor version HyperPod supports (the
+// same page: "1.28, 1.29, …", a list that grows at its new end; a version
+// newer than the page knows is left to HyperPod to judge).
+const eksOldest = 28
 
 // eks checks a brought EKS cluster: there, active, with access entries,
 // and in the brought VPC.
@@ -150,6 +157,9 @@ func (r *run) eks(ctx context.Context) {
 	if c.Status != ekstypes.ClusterStatusActive {
 		r.errf(path, "EKS cluster %s is %s; HyperPod needs it ACTIVE", name, c.Status)
 	}
+	if minor, ok := kubernetesMinor(aws.ToString(c.Version)); ok && minor < eksOldest {
+		r.errf(path, "EKS cluster %s runs Kubernetes %s; HyperPod supports 1.%d and later: upgrade it first", name, aws.ToString(c.Version), eksOldest)
+	}
 	if c.AccessConfig != nil && !slices.Contains(eksModes, c.AccessConfig.AuthenticationMode) {
 		r.errf(path, "EKS cluster %s authenticates by %s; HyperPod needs access entries (API or API_AND_CONFIG_MAP): aws eks update-cluster-config --name %s --access-config authenticationMode=API_AND_CONFIG_MAP",
 			name, c.AccessConfig.AuthenticationMode, name)
@@ -157,6 +167,16 @@ func (r *run) eks(ctx context.Context) {
 	if vpc := r.s.Network.VPC.ID; vpc != "" && c.ResourcesVpcConfig != nil && aws.ToString(c.ResourcesVpcConfig.VpcId) != vpc {
 		r.errf(path, "EKS cluster %s is in %s, not in network.vpc.id %s", name, aws.ToString(c.ResourcesVpcConfig.VpcId), vpc)
 	}
+}
+
+// kubernetesMinor is the minor of a version "1.N".
+func kubernetesMinor(v string) (int, bool) {
+	rest, ok := strings.CutPrefix(v, "1.")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil
 }
 
 // bucket checks a brought lifecycle bucket is there and readable.
