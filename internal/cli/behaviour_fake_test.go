@@ -504,3 +504,12 @@ func TestAClusterShortOfNodesFailsTheDeploy(t *testing.T) {
 	code, out, errOut = deployOn(t, world(t), "eks", quickstart, "--yes", "--nodes-timeout", "0s")
 	expect(t, "bad timeout", code, out+errOut, ExitUsage, []string{"--nodes-timeout 0s: give a positive duration"})
 }
+
+// The orchestrator is said once, in the spec: deploy takes it from there.
+func TestDeployTakesTheSpecsOrchestrator(t *testing.T) {
+	f := world(t)
+	code, out, errOut := onFake(t, f, "deploy", "-f", quickstart, "--templates-bucket", standIns, "--yes")
+	if code != ExitOK || !strings.Contains(out, "Deploying EKS HyperPod cluster ml-cluster as stack hpctl-ml-cluster") || statusOf(f, "hpctl-ml-cluster") != "CREATE_COMPLETE" {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -30,7 +30,7 @@ type deployOptions struct {
 func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
 	o := &deployOptions{}
 	cmd := &cobra.Command{
-		Use:   "deploy eks|slurm [-f FILE]",
+		Use:   "deploy [eks|slurm] [-f FILE]",
 		Short: "Create or update the cluster's stacks and wait until the HyperPod cluster is InService",
 		Long: "deploy creates the main stack (or updates it through a change set that includes the\n" +
 			"nested stacks, after showing the change and asking), follows every nested stack as it\n" +
@@ -39,9 +39,9 @@ func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
 			"re-attaches. Exit codes: 0 done or nothing to change, 1 failed, 2 refused before\n" +
 			"anything changed, 3 timed out, 130 interrupted.",
 		ValidArgs: []string{"eks", "slurm"},
-		Args:      orchestratorArg,
+		Args:      specOrchestratorArg,
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
-			return runDeploy(cmd, ios, g, o, spec.Orchestrator(args[0]), version)
+			return runDeploy(cmd, ios, g, o, orchestratorOf(args), version)
 		}),
 	}
 	addFileFlag(cmd, &o.file)

@@ -112,7 +112,7 @@ func loadAndPlan(ctx context.Context, ios *IO, g *Globals, file string, o loadOp
 	}
 	if want != "" && c.Orchestrator != want && (c.Orchestrator == spec.EKS || c.Orchestrator == spec.Slurm) {
 		l.diags = append(l.diags, c.Diag(spec.Error, "orchestrator",
-			"is %s, but this is `hpctl %s %s`; run `hpctl %s %s -f %s`", c.Orchestrator, command, want, command, c.Orchestrator, file))
+			"is %s, but this is `hpctl %s %s`; run `hpctl %s %s -f %s`, or leave the orchestrator out to take the spec's", c.Orchestrator, command, want, command, c.Orchestrator, file))
 		return l, nil
 	}
 	region, err := resolveRegion(ios, g, c)

@@ -4,14 +4,13 @@ import (
 	"fmt"
 
 	"github.com/hpctl/hpctl/internal/render"
-	"github.com/hpctl/hpctl/internal/spec"
 	"github.com/spf13/cobra"
 )
 
 func newPlanCmd(ios *IO, g *Globals) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
-		Use:   "plan eks|slurm [-f FILE]",
+		Use:   "plan [eks|slurm] [-f FILE]",
 		Short: "Show what a deploy would do: each nested stack created or skipped and why, and every parameter",
 		Long: "plan resolves the spec against the main template the deploy will send: which nested\n" +
 			"stacks are created or skipped (by the template's own conditions) and which spec setting\n" +
@@ -23,9 +22,9 @@ func newPlanCmd(ios *IO, g *Globals) *cobra.Command {
 			"cache kept by ETag. Without network (or with --offline) the plan is made from the cache,\n" +
 			"else from hpctl's embedded copy of the newest hosted template, and says so in one line.",
 		ValidArgs: []string{"eks", "slurm"},
-		Args:      orchestratorArg,
+		Args:      specOrchestratorArg,
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
-			l, err := loadAndPlan(cmd.Context(), ios, g, file, loadOptions{want: spec.Orchestrator(args[0]), command: "plan", read: readLive})
+			l, err := loadAndPlan(cmd.Context(), ios, g, file, loadOptions{want: orchestratorOf(args), command: "plan", read: readLive})
 			if err != nil {
 				return err
 			}

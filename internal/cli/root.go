@@ -132,6 +132,8 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 			"and destroys it all again in reverse order.",
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// --version says in one line what `hpctl version` says in full.
+		Version: version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains([]string{"text", "json"}, g.Output) {
 				return usageErr("--output %q: text or json", g.Output)
@@ -166,6 +168,7 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 	pf.DurationVar(&g.MaxBackoff, "max-backoff", 20*time.Second, "longest wait between attempts of an AWS call")
 	_ = pf.MarkHidden("max-backoff")
 
+	root.SetVersionTemplate("hpctl {{.Version}} (`hpctl version` says more)\n")
 	root.AddCommand(
 		newInitCmd(ios, g),
 		newValidateCmd(ios, g),
@@ -195,7 +198,29 @@ func wrap(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command,
 	}
 }
 
-// orchestratorArg takes the `eks|slurm` argument of init, plan and deploy.
+// specOrchestratorArg takes the optional `eks|slurm` argument of plan and
+// deploy: without it the spec's orchestrator is used; with it, the spec must
+// say the same.
+func specOrchestratorArg(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) > 1:
+		return usageErr("%s takes at most one argument, the orchestrator (eks or slurm), got %d\nUsage: %s", cmd.CommandPath(), len(args), cmd.UseLine())
+	case len(args) == 1 && args[0] != "eks" && args[0] != "slurm":
+		return usageErr("%s %s: unknown orchestrator %q; it is eks or slurm, or leave it out to take the spec's\nUsage: %s", cmd.CommandPath(), args[0], args[0], cmd.UseLine())
+	}
+	return nil
+}
+
+// orchestratorOf is the orchestrator a command names ("" for the spec's).
+func orchestratorOf(args []string) spec.Orchestrator {
+	if len(args) == 0 {
+		return ""
+	}
+	return spec.Orchestrator(args[0])
+}
+
+// orchestratorArg takes the `eks|slurm` argument of init, which has no spec
+// to take it from.
 func orchestratorArg(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 || (args[0] != "eks" && args[0] != "slurm") {
 		return usageErr("%s needs the orchestrator: eks or slurm\nUsage: %s", cmd.CommandPath(), cmd.UseLine())

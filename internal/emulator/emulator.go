@@ -30,7 +30,7 @@ import (
 var patchLayer embed.FS
 
 // ErrNoMoto means no Python interpreter on this machine can import moto.
-var ErrNoMoto = errors.New("no Python interpreter with moto was found (tried $HPCTL_PYTHON, the pyenv versions and python3 on PATH); " +
+var ErrNoMoto = errors.New("no Python interpreter with moto was found (tried the pyenv versions and python3 on PATH); " +
 	"install moto[server] 5.x, or set HPCTL_PYTHON to an interpreter that has it")
 
 // Settings control the patch layer (see hpctl_emu/state.py).
@@ -153,10 +153,22 @@ func FindPython() (string, error) { return FindPythonWith("moto.server, werkzeug
 // FindPythonWith returns the first interpreter that can import the modules
 // (a comma-separated import list).
 func FindPythonWith(modules string) (string, error) {
-	var candidates []string
+	// An interpreter the user names is the one used, or refused: falling
+	// back to another would run tests on a Python they did not choose.
 	if p := os.Getenv("HPCTL_PYTHON"); p != "" {
-		candidates = append(candidates, p)
+		out, err := exec.Command(p, "-c", "import "+modules).CombinedOutput()
+		if err != nil {
+			why := strings.TrimSpace(string(out))
+			if lines := strings.Split(why, "\n"); why != "" {
+				why = lines[len(lines)-1]
+			} else {
+				why = err.Error()
+			}
+			return "", fmt.Errorf("HPCTL_PYTHON=%s cannot import %s (%s): point it at an interpreter with moto[server] 5.x, or unset it to search the pyenv versions and python3 on PATH", p, modules, why)
+		}
+		return p, nil
 	}
+	var candidates []string
 	root := os.Getenv("PYENV_ROOT")
 	if root == "" {
 		if out, err := exec.Command("pyenv", "root").Output(); err == nil {
@@ -178,7 +190,7 @@ func FindPythonWith(modules string) (string, error) {
 		}
 	}
 	if modules != "moto.server, werkzeug" {
-		return "", fmt.Errorf("no Python interpreter can import %s (tried $HPCTL_PYTHON, the pyenv versions and python3 on PATH)", modules)
+		return "", fmt.Errorf("no Python interpreter can import %s (tried the pyenv versions and python3 on PATH)", modules)
 	}
 	return "", ErrNoMoto
 }
