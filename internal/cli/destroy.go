@@ -35,7 +35,8 @@ func newDestroyCmd(ios *IO, g *Globals) *cobra.Command {
 			"spec brought, and lists afterwards what is known to outlive the stacks.\n" +
 			"NAME is the main stack, or the cluster whose stack is hpctl-NAME. Exit codes: 0 done or\n" +
 			"already gone, 2 refused, 3 timed out, 4 a deletion failed (the retry command is printed).",
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeDeployments(ios, g),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
 			return runDestroy(cmd, ios, g, o, args)
 		}),

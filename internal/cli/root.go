@@ -156,6 +156,8 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Region, "region", "", "AWS region (default: the spec's metadata.region, then AWS_REGION)")
 	pf.StringVar(&g.Output, "output", "text", "output format: text or json")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("region", cobra.FixedCompletions(spec.Regions(), cobra.ShellCompDirectiveNoFileComp))
 	pf.StringVar(&g.Profile, "profile", "", "AWS profile of the shared configuration (default: AWS_PROFILE)")
 	pf.StringVar(&g.Endpoint, "endpoint-url", "", "send every AWS call to this URL (default: AWS_ENDPOINT_URL)")
 	pf.DurationVar(&g.Timeout, "timeout", 3*time.Hour, "stop watching after this long (exit 3); CloudFormation goes on")
@@ -179,6 +181,7 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 		newWatchCmd(ios, g),
 		newStatusCmd(ios, g),
 		newLogsCmd(ios, g),
+		newListCmd(ios, g),
 		newTemplatesCmd(ios, g),
 		newDestroyCmd(ios, g),
 	)

@@ -20,7 +20,8 @@ func newWatchCmd(ios *IO, g *Globals) *cobra.Command {
 			"start, every nested stack included, then the HyperPod cluster until it is InService.\n" +
 			"On a stack at rest it replays its last operation and reports how it ended, with the\n" +
 			"root cause of a failure. The exit code is deploy's.",
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeDeployments(ios, g),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := withTimeout(cmd.Context(), g)
 			defer cancel()
@@ -46,14 +47,40 @@ func existing(ctx context.Context, ios *IO, g *Globals, name string) (*deploy.De
 }
 
 func newStatusCmd(ios *IO, g *Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status NAME",
-		Short: "Show a deployment: the stack tree, outputs, the cluster, its instance groups and nodes",
-		Args:  cobra.ExactArgs(1),
+	var file string
+	cmd := &cobra.Command{
+		Use:               "status [NAME | -f FILE]",
+		Short:             "Show a deployment: the stack tree, outputs, the cluster, its instance groups and nodes",
+		Long:              "status shows the deployment NAME (a main stack, or hpctl-NAME) or the one a spec file makes.",
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeDeployments(ios, g),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			name, region := "", ""
+			switch {
+			case len(args) == 1 && file != "":
+				return usageErr("status takes a NAME or -f FILE, not both")
+			case len(args) == 1:
+				name = args[0]
+			default:
+				if file == "" {
+					file = "cluster.yaml"
+				}
+				l, err := loadAndPlan(cmd.Context(), ios, g, file, loadOptions{command: "status", read: readCached})
+				if err != nil {
+					return err
+				}
+				if err := reportInvalid(ios, g, l); err != nil {
+					return err
+				}
+				name, region = l.plan.StackName, l.plan.Region
+			}
 			ctx, cancel := withTimeout(cmd.Context(), g)
 			defer cancel()
-			d, stack, err := existing(ctx, ios, g, args[0])
+			d, err := deployer(ctx, ios, g, region)
+			if err != nil {
+				return err
+			}
+			stack, err := stackArg(ctx, d, name)
 			if err != nil {
 				return err
 			}
@@ -67,4 +94,7 @@ func newStatusCmd(ios *IO, g *Globals) *cobra.Command {
 			return render.StatusText(ios.Out, st, time.Local)
 		}),
 	}
+	cmd.Flags().VarP(&fileFlag{p: &file}, "file", "f", "spec file whose deployment to show, or - for standard input")
+	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
+	return cmd
 }

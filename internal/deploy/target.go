@@ -156,8 +156,6 @@ func orchestratorOf(st *cftypes.Stack, params map[string]string) string {
 	return "slurm"
 }
 
-// ownerOf says whose a stack is: "" when its ownership tags name the
-
 // readTree reads what a main stack holds: its resources and nested stacks in
 // deletion order, the cluster, the buckets, the hazards and leftovers.
 func (d *Deployer) readTree(ctx context.Context, t *Target, st *cftypes.Stack, params map[string]string) error {
@@ -188,6 +186,7 @@ func (d *Deployer) readTree(ctx context.Context, t *Target, st *cftypes.Stack, p
 	return nil
 }
 
+// ownerOf says whose a stack is: "" when its ownership tags name the
 // cluster (the spec's, or the one the stack makes).
 func ownerOf(st *cftypes.Stack, params map[string]string, cluster string) string {
 	if cluster == "" {

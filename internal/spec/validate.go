@@ -140,6 +140,32 @@ func (v *validator) metadata() {
 	v.tags()
 }
 
+// Regions lists every region the SDK knows, sorted.
+func Regions() []string {
+	out := make([]string, 0, len(knownRegions))
+	for r := range knownRegions {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// RegionsLike lists the regions of the partition region is in, sorted.
+func RegionsLike(region string) []string {
+	partition, ok := knownRegions[region]
+	if !ok {
+		return []string{region}
+	}
+	var out []string
+	for r, p := range knownRegions {
+		if p == partition {
+			out = append(out, r)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // CheckRegion says what is wrong with a region name, or "": it must be one
 // the AWS SDK's partition data lists (regions_gen.go).
 func CheckRegion(r string) string {
