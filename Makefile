@@ -4,13 +4,16 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/hpctl
 
-.PHONY: help build test test-fast lint bench golden fuzz demo emu-up emu-down clean
+.PHONY: help build install test test-fast lint bench golden fuzz demo emu-up emu-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/hpctl
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/hpctl
+
+install: ## install hpctl into $(go env GOPATH)/bin, with its version
+	$(GO) install -ldflags "-X main.version=$(VERSION)" ./cmd/hpctl
 
 test: ## run every test
 	$(GO) test ./...
