@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,7 +132,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 		} else if err := render.ChangeSetText(ios.Out, p.StackName, cs); err != nil {
 			return err
 		}
-		ok, err := confirm(ctx, ios, g, "Apply this change set to "+p.StackName)
+		ok, err := confirmUpdate(ctx, ios, g, p, cs)
 		if !ok || err != nil {
 			d.Discard(prep)
 			if err == nil {
@@ -142,6 +144,26 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 	}
 	sum, err := d.Execute(ctx, prep, prog.Show)
 	return outcome(ctx, ios, g, prog, d, p.StackName, sum, err)
+}
+
+// confirmUpdate asks before an update: yes or no, or, for one that replaces
+// a group or the cluster (nodes and their data are lost), the cluster's
+// name typed; --yes answers both.
+func confirmUpdate(ctx context.Context, ios *IO, g *Globals, p *plan.Plan, cs *deploy.ChangeSet) (bool, error) {
+	if len(cs.Replaces) == 0 || g.Yes {
+		return confirm(ctx, ios, g, "Apply this change set to "+p.StackName)
+	}
+	if err := confirmTyped(ctx, ios, g, "This update replaces what is listed above. Type the cluster's name to apply it to "+p.StackName, p.Cluster); err != nil {
+		var ee *ExitError
+		if errors.As(err, &ee) && !ios.InTTY {
+			return false, usageErr("the update cannot be made in place (%s): there is no terminal to ask on; review the change above and pass --yes", strings.Join(cs.Replaces, "; "))
+		}
+		if ctx.Err() != nil {
+			return false, err
+		}
+		return false, nil // a wrong name: cancelled, as a no is
+	}
+	return true, nil
 }
 
 // noChanges reports a deploy that found the stack up to date.

@@ -22,10 +22,16 @@ type ChangeSet struct {
 	// Type is CREATE or UPDATE.
 	Type string `json:"changeSetType"`
 	// Empty is set when CloudFormation found nothing to change.
-	Empty   bool          `json:"empty"`
-	Reason  string        `json:"reason,omitempty"`
-	Params  []ParamChange `json:"parameters,omitempty"`
+	Empty  bool          `json:"empty"`
+	Reason string        `json:"reason,omitempty"`
+	Params []ParamChange `json:"parameters,omitempty"`
+	// Groups are the instance-group parameters' changes, group by group.
+	Groups  []GroupChange `json:"groups,omitempty"`
 	Changes []Change      `json:"changes,omitempty"`
+	// Replaces says, a sentence each, what the change replaces or removes
+	// and what is lost with it; such a change needs --yes or the cluster's
+	// name typed.
+	Replaces []string `json:"replaces,omitempty"`
 }
 
 // ParamChange is one main-stack parameter whose value changes.

@@ -462,6 +462,8 @@ func (d *Deployer) changeSet(ctx context.Context, req Request, prep *Prepared, s
 	cs, err := d.createChangeSet(ctx, in)
 	if cs != nil && prep.Stack != nil {
 		cs.Params = paramChanges(prep.Stack, sent, s.params)
+		cs.Groups = GroupChanges(cs.Params)
+		cs.Replaces = cs.replacements()
 	}
 	return cs, err
 }

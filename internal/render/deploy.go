@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -19,17 +20,31 @@ import (
 func ChangeSetText(w io.Writer, stack string, cs *deploy.ChangeSet) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Change set %s (%s of %s):\n", cs.Name, strings.ToLower(cs.Type), stack)
-	if len(cs.Params) > 0 {
+	var plain []deploy.ParamChange
+	for _, p := range cs.Params {
+		// A group parameter is shown group by group below, unless it is not
+		// the JSON hpctl writes (then its value is all there is to show).
+		if !deploy.IsGroupParam(p.Name) || !groupsJSON(p.Old) || !groupsJSON(p.New) {
+			plain = append(plain, p)
+		}
+	}
+	if len(plain) > 0 {
 		fmt.Fprintln(&b, "\nParameters:")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		for _, p := range cs.Params {
+		for _, p := range plain {
 			to := quoteEmpty(p.New)
 			if p.Default {
 				to += " (template default)"
 			}
-			fmt.Fprintf(tw, "  %s\t%s → %s\n", p.Name, clip(quoteEmpty(p.Old), 60), clip(to, 60))
+			fmt.Fprintf(tw, "  %s\t%s → %s\n", p.Name, clip(quoteEmpty(p.Old), 100), clip(to, 100))
 		}
 		tw.Flush()
+	}
+	if len(cs.Groups) > 0 {
+		fmt.Fprintln(&b, "\nInstance groups:")
+		for _, g := range cs.Groups {
+			groupChange(&b, g)
+		}
 	}
 	if len(cs.Changes) > 0 {
 		fmt.Fprintln(&b, "\nResources:")
@@ -37,8 +52,47 @@ func ChangeSetText(w io.Writer, stack string, cs *deploy.ChangeSet) error {
 	}
 	add, mod, rm := deploy.Counts(cs.Changes)
 	fmt.Fprintf(&b, "\n%d to add, %d to change, %d to remove.\n", add, mod, rm)
+	if len(cs.Replaces) > 0 {
+		fmt.Fprintln(&b, "\nThis update cannot be made in place:")
+		for _, r := range cs.Replaces {
+			fmt.Fprintf(&b, "  ! %s\n", r)
+		}
+	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// groupChange is one group's line: "workers: InstanceCount 2 → 3",
+// "+ group gpu (…)", "- group old", "! workers: … (replaces the group)".
+func groupChange(b *bytes.Buffer, g deploy.GroupChange) {
+	kind := "group"
+	if g.Restricted {
+		kind = "restricted group"
+	}
+	var fs []string
+	for _, f := range g.Fields {
+		if g.Action == "add" {
+			fs = append(fs, f.Field+" "+f.New)
+		} else {
+			fs = append(fs, fmt.Sprintf("%s %s → %s", f.Field, quoteEmpty(f.Old), quoteEmpty(f.New)))
+		}
+	}
+	switch {
+	case g.Action == "add":
+		fmt.Fprintf(b, "  + %s %s: %s\n", kind, g.Group, strings.Join(fs, ", "))
+	case g.Action == "remove":
+		fmt.Fprintf(b, "  - %s %s: %s are lost\n", kind, g.Group, g.Lost)
+	case g.Replaces:
+		fmt.Fprintf(b, "  ! %s: %s (replaces the %s: %s are lost)\n", g.Group, strings.Join(fs, ", "), kind, g.Lost)
+	default:
+		fmt.Fprintf(b, "  %s: %s\n", g.Group, strings.Join(fs, ", "))
+	}
+}
+
+// groupsJSON reports a value hpctl's group parameters hold: a JSON array.
+func groupsJSON(v string) bool {
+	var groups []map[string]any
+	return json.Unmarshal([]byte(v), &groups) == nil
 }
 
 func changeTree(b *bytes.Buffer, changes []deploy.Change, depth int) {
