@@ -32,7 +32,11 @@ type deployOptions struct {
 func newDeployCmd(ios *IO, g *Globals, version string) *cobra.Command {
 	o := &deployOptions{}
 	cmd := &cobra.Command{
-		Use:   "deploy [eks|slurm] [-f FILE]",
+		Use: "deploy [eks|slurm] [-f FILE]",
+		Example: `  hpctl deploy -f cluster.yaml                    # create, or update after showing the change
+  hpctl deploy -f cluster.yaml --dry-run          # the plan; no AWS call
+  hpctl deploy -f cluster.yaml --yes --output json   # in CI: no question, NDJSON
+  hpctl deploy -f cluster.yaml --skip-preflight quotas`,
 		Short: "Create or update the cluster's stacks and wait until the HyperPod cluster is InService",
 		Long: "deploy creates the main stack (or updates it through a change set that includes the\n" +
 			"nested stacks, after showing the change and asking), follows every nested stack as it\n" +

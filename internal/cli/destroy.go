@@ -26,7 +26,10 @@ type destroyOptions struct {
 func newDestroyCmd(ios *IO, g *Globals) *cobra.Command {
 	o := &destroyOptions{}
 	cmd := &cobra.Command{
-		Use:   "destroy [NAME | -f FILE]",
+		Use: "destroy [NAME | -f FILE]",
+		Example: `  hpctl destroy ml-cluster            # shows what goes, asks, then deletes in reverse order
+  hpctl destroy -f cluster.yaml --dry-run
+  hpctl destroy ml-cluster --yes --output json`,
 		Short: "Delete the HyperPod cluster, then every stack in reverse order, and say what is left",
 		Long: "destroy takes down what deploy made: the HyperPod cluster first (waiting until it is\n" +
 			"gone), then it empties the buckets the stacks made, deletes the main stack (CloudFormation\n" +

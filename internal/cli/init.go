@@ -17,7 +17,9 @@ func newInitCmd(ios *IO, g *Globals) *cobra.Command {
 	var out, name string
 	var force bool
 	cmd := &cobra.Command{
-		Use:       "init eks|slurm [-o FILE]",
+		Use: "init eks|slurm [-o FILE]",
+		Example: `  hpctl init eks -o cluster.yaml
+  hpctl init slurm --name training --region us-east-1 -o slurm.yaml`,
 		Short:     "Write a commented starter spec",
 		Long:      "init writes a commented starter spec to standard output, or to FILE with -o.\nIt never overwrites a file unless --force is given.",
 		ValidArgs: []string{"eks", "slurm"},

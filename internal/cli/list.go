@@ -16,7 +16,9 @@ import (
 func newListCmd(ios *IO, g *Globals) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
-		Use:   "list [--all-regions]",
+		Use: "list [--all-regions]",
+		Example: `  hpctl list
+  hpctl list --all-regions --output json`,
 		Short: "List the deployments hpctl made: orchestrator, stack and cluster status, group counts, template, age",
 		Long: "list finds the main stacks hpctl made (by their hpctl:cluster tag) in the region, or in\n" +
 			"every region of its partition with --all-regions, and reads each one's HyperPod cluster.\n" +

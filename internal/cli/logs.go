@@ -20,7 +20,10 @@ type logsOptions struct {
 func newLogsCmd(ios *IO, g *Globals) *cobra.Command {
 	o := &logsOptions{}
 	cmd := &cobra.Command{
-		Use:   "logs NAME",
+		Use: "logs NAME",
+		Example: `  hpctl logs ml-cluster                        # every node's lifecycle-script log
+  hpctl logs ml-cluster --node i-0abc12345 --follow
+  hpctl logs ml-cluster --group workers --since 30m --output json`,
 		Short: "Show the lifecycle-script logs of a cluster's nodes, by group or node, also after a rollback",
 		Long: "logs prints what the lifecycle scripts of HyperPod cluster NAME (the spec's metadata.name)\n" +
 			"wrote on each node, from CloudWatch Logs (/aws/sagemaker/Clusters/NAME/<cluster-id>,\n" +

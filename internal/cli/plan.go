@@ -10,7 +10,10 @@ import (
 func newPlanCmd(ios *IO, g *Globals) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
-		Use:   "plan [eks|slurm] [-f FILE]",
+		Use: "plan [eks|slurm] [-f FILE]",
+		Example: `  hpctl plan -f cluster.yaml
+  hpctl plan eks -f cluster.yaml --output json
+  hpctl plan -f cluster.yaml --offline         # from the cache or the embedded template`,
 		Short: "Show what a deploy would do: each nested stack created or skipped and why, and every parameter",
 		Long: "plan resolves the spec against the main template the deploy will send: which nested\n" +
 			"stacks are created or skipped (by the template's own conditions) and which spec setting\n" +

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hpctl/hpctl/internal/cloud"
 	"github.com/hpctl/hpctl/internal/render"
@@ -170,6 +171,7 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 	pf.DurationVar(&g.MaxBackoff, "max-backoff", 20*time.Second, "longest wait between attempts of an AWS call")
 	_ = pf.MarkHidden("max-backoff")
 
+	showOnlyActingGlobals(root)
 	root.SetVersionTemplate("hpctl {{.Version}} (`hpctl version` says more)\n")
 	root.AddCommand(
 		newInitCmd(ios, g),
@@ -186,6 +188,50 @@ func newRoot(ios *IO, version string) (*cobra.Command, *Globals) {
 		newDestroyCmd(ios, g),
 	)
 	return root, g
+}
+
+// awsGlobals are the global flags of a command that calls AWS.
+var awsGlobals = []string{"region", "profile", "endpoint-url", "timeout", "verbose"}
+
+// actingGlobals names, by command, the global flags that act on it: its help
+// lists only those (they are still accepted everywhere, so a script that
+// passes --region to every command keeps working).
+var actingGlobals = map[string][]string{
+	"hpctl init":             nil,
+	"hpctl validate":         {"output", "region"},
+	"hpctl plan":             {"output", "region", "profile", "endpoint-url", "verbose", "offline"},
+	"hpctl schema":           nil,
+	"hpctl version":          {"output"},
+	"hpctl deploy":           append(slices.Clone(awsGlobals), "output", "yes", "no-color", "offline"),
+	"hpctl watch":            append(slices.Clone(awsGlobals), "output", "no-color"),
+	"hpctl status":           append(slices.Clone(awsGlobals), "output", "offline"),
+	"hpctl logs":             append(slices.Clone(awsGlobals), "output"),
+	"hpctl list":             append(slices.Clone(awsGlobals), "output"),
+	"hpctl templates upload": append(slices.Clone(awsGlobals), "output", "yes"),
+	"hpctl templates mirror": append(slices.Clone(awsGlobals), "output", "yes"),
+	"hpctl destroy":          append(slices.Clone(awsGlobals), "output", "yes", "no-color", "offline"),
+}
+
+// showOnlyActingGlobals makes each command's help list the global flags
+// that act on it, and no others.
+func showOnlyActingGlobals(root *cobra.Command) {
+	help := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		acts, known := actingGlobals[cmd.CommandPath()]
+		var hidden []*pflag.Flag
+		if known {
+			cmd.InheritedFlags().VisitAll(func(f *pflag.Flag) {
+				if !f.Hidden && !slices.Contains(acts, f.Name) {
+					f.Hidden = true
+					hidden = append(hidden, f)
+				}
+			})
+		}
+		help(cmd, args)
+		for _, f := range hidden {
+			f.Hidden = false
+		}
+	})
 }
 
 // wrap gives every error a command returns an exit code: unless the command

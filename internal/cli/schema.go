@@ -7,7 +7,9 @@ import (
 
 func newSchemaCmd(ios *IO) *cobra.Command {
 	return &cobra.Command{
-		Use:   "schema",
+		Use: "schema",
+		Example: `  hpctl schema > hpctl.schema.json
+  # in cluster.yaml, for editors: # yaml-language-server: $schema=hpctl.schema.json`,
 		Short: "Print the JSON Schema of the spec, for editors",
 		Args:  cobra.NoArgs,
 		RunE: wrap(func(*cobra.Command, []string) error {

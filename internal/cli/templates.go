@@ -15,7 +15,9 @@ import (
 
 func newTemplatesCmd(ios *IO, g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "templates",
+		Use: "templates",
+		Example: `  hpctl templates mirror --bucket my-templates
+  hpctl templates upload --bucket my-templates --dir ./eks/cloudformation --orchestrator eks`,
 		Short: "Fill a custom template bucket (templates.bucket)",
 		Long: "A custom template bucket has the hosted bucket's layout: templates/ (EKS),\n" +
 			"templates-slurm/ (Slurm) and resources/. `upload` fills it from a local folder laid\n" +
@@ -34,7 +36,9 @@ func newTemplatesUploadCmd(ios *IO, g *Globals) *cobra.Command {
 	var bucket, dir, orch string
 	var standIns bool
 	cmd := &cobra.Command{
-		Use:   "upload --bucket B (--dir DIR --orchestrator eks|slurm | --stand-ins)",
+		Use: "upload --bucket B (--dir DIR --orchestrator eks|slurm | --stand-ins)",
+		Example: `  hpctl templates upload --bucket my-templates --dir ./eks/cloudformation --orchestrator eks
+  hpctl templates upload --bucket my-templates --stand-ins   # the emulator's stand-ins`,
 		Short: "Upload templates from a folder (or hpctl's emulator stand-ins) to a bucket",
 		Args:  cobra.NoArgs,
 		RunE: wrap(func(cmd *cobra.Command, _ []string) error {
@@ -84,7 +88,9 @@ func newTemplatesUploadCmd(ios *IO, g *Globals) *cobra.Command {
 func newTemplatesMirrorCmd(ios *IO, g *Globals) *cobra.Command {
 	var bucket, stage string
 	cmd := &cobra.Command{
-		Use:   "mirror --bucket B [--stage prod|gamma]",
+		Use: "mirror --bucket B [--stage prod|gamma]",
+		Example: `  hpctl templates mirror --bucket my-templates
+  hpctl templates mirror --bucket my-templates --stage gamma`,
 		Short: "Copy the AWS-hosted templates and resources into a bucket of the same region",
 		Args:  cobra.NoArgs,
 		RunE: wrap(func(cmd *cobra.Command, _ []string) error {

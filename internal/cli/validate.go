@@ -8,7 +8,9 @@ import (
 func newValidateCmd(ios *IO, g *Globals) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
-		Use:   "validate [-f FILE]",
+		Use: "validate [-f FILE]",
+		Example: `  hpctl validate -f cluster.yaml
+  hpctl validate -f - --output json < cluster.yaml`,
 		Short: "Check a spec: every problem at once, each with file:line:col and its spec path",
 		Long: "validate reads the spec strictly, checks every value, and plans it against the main\n" +
 			"template (templates.dir, the cached copy of the live one, or hpctl's embedded copy), so that\n" +

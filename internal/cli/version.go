@@ -12,7 +12,9 @@ import (
 
 func newVersionCmd(ios *IO, g *Globals, version string) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
+		Use: "version",
+		Example: `  hpctl version
+  hpctl version --output json`,
 		Short: "Print hpctl's version and the template versions it knows",
 		Args:  cobra.NoArgs,
 		RunE: wrap(func(*cobra.Command, []string) error {

@@ -14,7 +14,9 @@ import (
 
 func newWatchCmd(ios *IO, g *Globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "watch NAME",
+		Use: "watch NAME",
+		Example: `  hpctl watch ml-cluster
+  hpctl watch hpctl-ml-cluster --output json`,
 		Short: "Re-attach to a deployment or deletion in progress and follow it to the end",
 		Long: "watch follows the operation running on a main stack (NAME, or hpctl-NAME) from its\n" +
 			"start, every nested stack included, then the HyperPod cluster until it is InService.\n" +
@@ -49,7 +51,9 @@ func existing(ctx context.Context, ios *IO, g *Globals, name string) (*deploy.De
 func newStatusCmd(ios *IO, g *Globals) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
-		Use:               "status [NAME | -f FILE]",
+		Use: "status [NAME | -f FILE]",
+		Example: `  hpctl status ml-cluster
+  hpctl status -f cluster.yaml --output json`,
 		Short:             "Show a deployment: the stack tree, outputs, the cluster, its instance groups and nodes",
 		Long:              "status shows the deployment NAME (a main stack, or hpctl-NAME) or the one a spec file makes.",
 		Args:              cobra.MaximumNArgs(1),
