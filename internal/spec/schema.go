@@ -18,6 +18,7 @@ func reflector() *jsonschema.Reflector {
 // it cannot drift from what Load reads.
 func Schema() ([]byte, error) {
 	s := reflector().Reflect(&Cluster{})
+	document(s, "")
 	s.ID = SchemaID
 	s.Title = "hpctl cluster spec (" + APIVersion + ")"
 	s.Description = "A SageMaker HyperPod cluster deployed through the hosted CloudFormation main stacks. " +

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -99,6 +100,10 @@ func TestSchemaRejectsWhatLoadRejects(t *testing.T) {
 		"missing count":      edit(baseEKS, "      count: 2\n", ""),
 		"21 groups":          edit(baseEKS, baseEKS[bytes.Index([]byte(baseEKS), []byte("cluster:")):], groups(21)),
 		"negative count":     edit(baseEKS, "count: 2", "count: -1"),
+		"no such type":       edit(baseEKS, "ml.g5.8xlarge", "ml.g5.9xlarge"),
+		"a VPC ID":           edit(baseEKS, "network:\n", "network:\n  vpc: {id: vpc-xyz}\n"),
+		"a zone ID":          edit(baseEKS, "[usw2-az1, usw2-az2]", "[us-west-2a]"),
+		"a training plan":    edit(baseEKS, "      count: 2\n", "      count: 2\n      trainingPlanArn: my-plan\n"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, ds := Load("t.yaml", []byte(text)); !ds.HasErrors() {
@@ -108,5 +113,53 @@ func TestSchemaRejectsWhatLoadRejects(t *testing.T) {
 				t.Errorf("the schema accepts what Load refuses:\n%s", text)
 			}
 		})
+	}
+}
+
+// Every field of the schema says what it is, and the instance types are the
+// SageMaker SDK's.
+func TestSchemaDescribesEveryField(t *testing.T) {
+	b, err := Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(node map[string]any, path string)
+	fields := 0
+	walk = func(node map[string]any, path string) {
+		for _, k := range []string{"oneOf", "anyOf"} {
+			subs, _ := node[k].([]any)
+			for _, sub := range subs {
+				if m, ok := sub.(map[string]any); ok {
+					walk(m, path)
+				}
+			}
+		}
+		if items, ok := node["items"].(map[string]any); ok {
+			walk(items, path+"[]")
+		}
+		props, _ := node["properties"].(map[string]any)
+		for name, p := range props {
+			fields++
+			q := strings.TrimPrefix(path+"."+name, ".")
+			m := p.(map[string]any)
+			if d, _ := m["description"].(string); d == "" {
+				t.Errorf("%s has no description", q)
+			}
+			if strings.HasSuffix(q, "[].instanceType") {
+				enum, _ := m["enum"].([]any)
+				if len(enum) != len(instanceTypes()) || enum[0] != instanceTypes()[0] {
+					t.Errorf("%s: %d types, the SDK has %d", q, len(enum), len(instanceTypes()))
+				}
+			}
+			walk(m, q)
+		}
+	}
+	walk(doc, "")
+	if fields < 90 {
+		t.Errorf("only %d fields", fields)
 	}
 }
