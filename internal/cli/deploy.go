@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -93,7 +94,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 		if g.JSON() {
 			return render.PlanJSON(ios.Out, p)
 		}
-		return render.PlanText(ios.Out, p)
+		return fitted(ios, func(w io.Writer) error { return render.PlanText(w, p) })
 	}
 	files := l.files
 
@@ -133,7 +134,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 	if cs := prep.ChangeSet; cs != nil && cs.Type == "UPDATE" {
 		if g.JSON() {
 			stream(ios, g).Record("changeSet", cs)
-		} else if err := render.ChangeSetText(ios.Out, p.StackName, cs); err != nil {
+		} else if err := fitted(ios, func(w io.Writer) error { return render.ChangeSetText(w, p.StackName, cs) }); err != nil {
 			return err
 		}
 		ok, err := confirmUpdate(ctx, ios, g, p, cs)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -93,7 +94,7 @@ func runDestroy(cmd *cobra.Command, ios *IO, g *Globals, o *destroyOptions, args
 	}
 	if g.JSON() {
 		stream(ios, g).Record("destroyPlan", t)
-	} else if err := render.DestroyPlanText(ios.Out, t); err != nil {
+	} else if err := fitted(ios, func(w io.Writer) error { return render.DestroyPlanText(w, t) }); err != nil {
 		return err
 	}
 	if t.Gone() {

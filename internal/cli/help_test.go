@@ -55,3 +55,36 @@ func TestEveryCommandHasExamplesAndItsGlobals(t *testing.T) {
 		}
 	}
 }
+
+// On an 80-column terminal the plan's long lines break between words and
+// nothing is lost; without a terminal every line stays whole.
+func TestPlanFitsTheTerminal(t *testing.T) {
+	plan := func(tty bool) string {
+		ios, _, out, errOut := TestIO(map[string]string{"HPCTL_CACHE_DIR": t.TempDir()})
+		ios.OutTTY, ios.Size = tty, func() (int, int) { return 80, 24 }
+		if code := Run(t.Context(), []string{"plan", "-f", quickstart, "--offline"}, ios, "test"); code != 0 {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		return out.String()
+	}
+	whole, fitted := plan(false), plan(true)
+	longest := 0
+	for _, line := range strings.Split(whole, "\n") {
+		longest = max(longest, len([]rune(line)))
+	}
+	if longest <= 80 {
+		t.Fatalf("no line of the plan is over 80 columns (%d): the test shows nothing", longest)
+	}
+	for _, line := range strings.Split(fitted, "\n") {
+		if n := len([]rune(line)); n > 80 {
+			t.Errorf("%d columns: %q", n, line)
+		}
+	}
+	// Long words (URLs, JSON) break after a comma or slash: without the
+	// breaks and the indents, the text is the same.
+	if squeeze(fitted) != squeeze(whole) {
+		t.Error("fitting the plan changed its text")
+	}
+}
+
+func squeeze(s string) string { return strings.Join(strings.Fields(s), "") }

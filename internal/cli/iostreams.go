@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hpctl/hpctl/internal/deploy"
+	"github.com/hpctl/hpctl/internal/render"
 )
 
 // IO is what a command reads, writes and talks to, so that a test can run
@@ -54,4 +55,19 @@ func System() *IO {
 func TestIO(env map[string]string) (ios *IO, in, out, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	return &IO{In: in, Out: out, ErrOut: errOut, Getenv: func(k string) string { return env[k] }}, in, out, errOut
+}
+
+// fitted writes a text document to standard output fitted to the terminal:
+// long lines break between words (render.Wrapped); without a terminal they
+// stay whole.
+func fitted(ios *IO, write func(io.Writer) error) error {
+	width := 0
+	if ios.OutTTY && ios.Getenv("TERM") != "dumb" && ios.Size != nil {
+		width, _ = ios.Size()
+	}
+	w := render.NewWrapped(ios.Out, width)
+	if err := write(w); err != nil {
+		return err
+	}
+	return w.Flush()
 }

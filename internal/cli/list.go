@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"time"
 
@@ -34,7 +35,7 @@ func newListCmd(ios *IO, g *Globals) *cobra.Command {
 			if g.JSON() {
 				return json.NewEncoder(ios.Out).Encode(l) // one document on one line
 			}
-			return render.ListText(ios.Out, l, time.Now())
+			return fitted(ios, func(w io.Writer) error { return render.ListText(w, l, time.Now()) })
 		}),
 	}
 	cmd.Flags().BoolVar(&all, "all-regions", false, "look in every region of the partition, not only the one configured")

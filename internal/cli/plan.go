@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/hpctl/hpctl/internal/render"
 	"github.com/spf13/cobra"
@@ -37,7 +38,7 @@ func newPlanCmd(ios *IO, g *Globals) *cobra.Command {
 			if g.JSON() {
 				return render.PlanJSON(ios.Out, l.plan)
 			}
-			return render.PlanText(ios.Out, l.plan)
+			return fitted(ios, func(w io.Writer) error { return render.PlanText(w, l.plan) })
 		}),
 	}
 	addFileFlag(cmd, &file)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,7 +96,7 @@ func newStatusCmd(ios *IO, g *Globals) *cobra.Command {
 			if g.JSON() {
 				return json.NewEncoder(ios.Out).Encode(st) // one document on one line
 			}
-			return render.StatusText(ios.Out, st, time.Local)
+			return fitted(ios, func(w io.Writer) error { return render.StatusText(w, st, time.Local) })
 		}),
 	}
 	cmd.Flags().VarP(&fileFlag{p: &file}, "file", "f", "spec file whose deployment to show, or - for standard input")
