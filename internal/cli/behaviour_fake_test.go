@@ -61,8 +61,9 @@ func TestDeployFailureNamesTheRootCause(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
 	}
 	want := "Root cause: hpctl-ml-cluster/PrivateSubnetStack/PrivateSubnet2 (AWS::EC2::Subnet): " + reason
-	if last := lastLines(out, 1)[0]; last != want {
-		t.Errorf("last line %q\nwant      %q", last, want)
+	next := "Next: fix the cause above, then run `hpctl deploy -f " + quickstart + " --replace-failed` (it deletes the failed stack hpctl-ml-cluster first), or remove it with `hpctl destroy ml-cluster`"
+	if last := lastLines(out, 2); last[0] != want || last[1] != next {
+		t.Errorf("last lines %q\nwant       %q", last, []string{want, next})
 	}
 
 	// The dead stack is refused, with what it died of, then replaced.

@@ -148,7 +148,30 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 		}
 	}
 	sum, err := d.Execute(ctx, prep, prog.Show)
+	var failed *deploy.Failed
+	if errors.As(err, &failed) && !g.JSON() {
+		if next := nextStep(failed.Summary, l.file, p); next != "" {
+			fmt.Fprintln(ios.Out, "Next: "+next)
+		}
+	}
 	return outcome(ctx, ios, g, prog, d, p.StackName, sum, err)
+}
+
+// nextStep says what to do after a deploy that failed, by where it left
+// the stack.
+func nextStep(sum watch.Summary, file string, p *plan.Plan) string {
+	switch sum.Status {
+	case "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED":
+		return fmt.Sprintf("fix the cause above, then run `hpctl deploy -f %s --replace-failed` (it deletes the failed stack %s first), or remove it with `hpctl destroy %s`",
+			file, p.StackName, p.Cluster)
+	case "UPDATE_ROLLBACK_COMPLETE":
+		return fmt.Sprintf("the stack is back as it was before the update; fix the cause above and run `hpctl deploy -f %s` again", file)
+	case "CREATE_COMPLETE", "UPDATE_COMPLETE":
+		// The stacks are done; the cluster is not (failed or short of nodes).
+		return fmt.Sprintf("read the nodes' lifecycle logs with `hpctl logs %s` and the cluster with `hpctl status %s`; `hpctl deploy -f %s` again waits for the nodes anew",
+			p.Cluster, p.Cluster, file)
+	}
+	return ""
 }
 
 // confirmUpdate asks before an update: yes or no, or, for one that replaces
