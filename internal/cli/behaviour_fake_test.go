@@ -66,6 +66,11 @@ func TestDeployFailureNamesTheRootCause(t *testing.T) {
 		t.Errorf("last lines %q\nwant       %q", last, []string{want, next})
 	}
 
+	// status says what the dead stack died of.
+	if code, out, errOut := onFake(t, f, "status", "ml-cluster"); code != 0 || !strings.Contains(out, "\n  "+want+"\n") {
+		t.Errorf("status: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// The dead stack is refused, with what it died of, then replaced.
 	code, _, errOut = deployOn(t, f, "eks", quickstart)
 	if code != ExitUsage || !strings.Contains(errOut, "ROLLBACK_COMPLETE") || !strings.Contains(errOut, reason) ||

@@ -31,6 +31,9 @@ type Status struct {
 	// ClusterGone names the cluster the stack made that does not exist.
 	ClusterGone string `json:"clusterGone,omitempty"`
 	Nodes       []Node `json:"nodes,omitempty"`
+	// RootCause is what a stack that failed or rolled back died of, found
+	// in its last operation's events as a watch finds it.
+	RootCause *watch.Cause `json:"rootCause,omitempty"`
 }
 
 // StackStatus is one stack of the tree.
@@ -106,6 +109,15 @@ func (d *Deployer) Status(ctx context.Context, name string) (*Status, error) {
 		return nil, err
 	}
 	s.Stacks = tree(t, s.Status)
+	if failed(s.Status) {
+		// A replay of the last operation, shown to no one: its summary
+		// names the cause.
+		sum, err := d.watcher(watch.Options{Stack: s.StackID, FromOperationStart: true}).Run(ctx, func(watch.Update) {})
+		if err != nil {
+			return nil, err
+		}
+		s.RootCause = sum.RootCause
+	}
 	if cluster := clusterOf(st); cluster != "" && !strings.HasPrefix(s.Status, "DELETE") {
 		if s.Cluster, err = describeCluster(ctx, d.SM, cluster, d.now); err != nil {
 			return nil, err
@@ -171,4 +183,9 @@ func (d *Deployer) nodes(ctx context.Context, cluster string) ([]Node, error) {
 		}
 	}
 	return out, nil
+}
+
+// failed reports a stack status an operation ended in without success.
+func failed(status string) bool {
+	return strings.HasSuffix(status, "_FAILED") || strings.Contains(status, "ROLLBACK_COMPLETE")
 }

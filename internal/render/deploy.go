@@ -124,6 +124,9 @@ func StatusText(w io.Writer, s *deploy.Status, loc *time.Location) error {
 	if s.Reason != "" {
 		fmt.Fprintf(&b, "  %s\n", s.Reason)
 	}
+	if s.RootCause != nil {
+		fmt.Fprintf(&b, "  Root cause: %s\n", s.RootCause)
+	}
 	if t := s.Template; t != nil {
 		fmt.Fprintf(&b, "  Template %s (sha256 %.12s, %d parameters)\n", t.URL, t.SHA256, t.Parameters)
 	}
