@@ -121,8 +121,9 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 				}
 			}
 		}
-		fmt.Fprintf(ios.Out, "Deploying %s HyperPod cluster %s as stack %s in %s (%d of the %d stacks)\n",
-			map[string]string{"eks": "EKS", "slurm": "Slurm"}[p.Orchestrator], p.Cluster, p.StackName, p.Region, created, core)
+		// The same counts as plan's "Stacks: N to create, M to skip".
+		fmt.Fprintf(ios.Out, "Deploying %s HyperPod cluster %s as stack %s in %s (%d nested stacks, %d skipped)\n",
+			map[string]string{"eks": "EKS", "slurm": "Slurm"}[p.Orchestrator], p.Cluster, p.StackName, p.Region, created, core-created)
 	}
 	prep, err := d.Prepare(ctx, req, prog.Show)
 	if err != nil {

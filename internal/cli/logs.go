@@ -96,20 +96,20 @@ func runLogs(ctx context.Context, ios *IO, g *Globals, o *logsOptions, name stri
 				// --timeout or an interrupt ends a follow: its exit code says which.
 				return &ExitError{Code: exitCode(ctx, ctx.Err()), Reported: true, Message: "stopped following: " + context.Cause(ctx).Error()}
 			case err != nil:
-				return fmt.Errorf("read %s: %s", group.Name, cloud.Describe(err))
+				return fmt.Errorf("read %s: %w", group.Name, err)
 			}
 		}
 	}
 	streams, err := logs.Streams(ctx, d.Logs, q)
 	if err != nil {
-		return fmt.Errorf("list the streams of %s: %s", group.Name, cloud.Describe(err))
+		return fmt.Errorf("list the streams of %s: %w", group.Name, err)
 	}
 	if len(streams) == 0 {
 		return usageErr("%s has no lifecycle stream%s", group.Name, narrowed(o))
 	}
 	lines, err := logs.Read(ctx, d.Logs, q, streams)
 	if err != nil {
-		return fmt.Errorf("read %s: %s", group.Name, cloud.Describe(err))
+		return fmt.Errorf("read %s: %w", group.Name, err)
 	}
 	show(lines)
 	return nil
