@@ -430,6 +430,11 @@ func (w *Watcher) read(ctx context.Context, t *tracked) (bool, error) {
 			}
 			fresh = append(fresh, e)
 			if t.last == "" && t == w.root && w.opt.AfterEventID == "" && w.opt.FromOperationStart && operationStart(e) {
+				// A watch that joins an operation times it from its start,
+				// not from its own.
+				if at := aws.ToTime(e.Timestamp); !at.IsZero() && at.Before(w.start) {
+					w.start = at
+				}
 				stop = true
 				break
 			}

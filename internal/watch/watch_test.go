@@ -752,3 +752,20 @@ func TestFatalReadsEndTheWatchAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// A watch that joins an operation already under way times it from the
+// operation's start, not its own.
+func TestAJoiningWatchTimesTheOperation(t *testing.T) {
+	f := cloudtest.New()
+	root := f.Stack("hpctl-ml")
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").Resource(1*s, "Bucket", "AWS::S3::Bucket", "CREATE_IN_PROGRESS", "").
+		Resource(50*s, "Bucket", "AWS::S3::Bucket", "CREATE_COMPLETE", "").Status(50*s, "CREATE_COMPLETE", "")
+	_ = f.Sleep(context.Background(), 40*s) // the watch starts 40 s into the operation
+	sum, _, err := run(t, f, Options{Stack: root.ID, FromOperationStart: true})
+	if err != nil || !sum.Succeeded {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	if got := time.Duration(sum.Elapsed); got < 50*s || got > 52*s {
+		t.Errorf("elapsed %s, want the operation's 50 s", got)
+	}
+}
