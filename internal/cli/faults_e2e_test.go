@@ -53,8 +53,9 @@ func TestFaultsAreRiddenOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut = e.deploy("slurm", "../../examples/slurm-quickstart.yaml")
-	if code != ExitFailed || !strings.HasSuffix(strings.TrimSpace(out),
-		"Root cause: hpctl-slurm-cluster/VPCStack/VPC (AWS::EC2::VPC): VpcLimitExceeded: The maximum number of VPCs has been reached.") {
+	if last := lastLines(out, 2); code != ExitFailed ||
+		last[0] != "Root cause: hpctl-slurm-cluster/VPCStack/VPC (AWS::EC2::VPC): VpcLimitExceeded: The maximum number of VPCs has been reached." ||
+		!strings.HasPrefix(last[1], "Next: fix the cause above, then run `hpctl deploy -f ../../examples/slurm-quickstart.yaml --replace-failed`") {
 		t.Errorf("failed deploy: exit %d\n%s%s", code, out, errOut)
 	}
 	t.Logf("%d calls, faults injected: %v", proxy.Total(), proxy.Injected())
