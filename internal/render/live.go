@@ -160,11 +160,19 @@ func (l *Live) frame(maxLines int) []string {
 			done = append(done, line)
 		}
 	}
-	if t.Cluster != nil {
-		head = append(head, "cluster "+clusterLine(*t.Cluster))
-		if l.clusterEvent != "" {
-			head = append(head, "  last event: "+strings.TrimPrefix(l.clusterEvent, "cluster "))
+	if len(t.Stacks) == 0 {
+		// Only the cluster is followed (destroy deletes it before the
+		// stacks): its line carries the clock, so the frame is not still.
+		line := "waiting for the HyperPod cluster"
+		if t.Cluster != nil {
+			line = "cluster " + clusterLine(*t.Cluster)
 		}
+		head = append(head, line+"  "+t.Elapsed.String())
+	} else if t.Cluster != nil {
+		head = append(head, "cluster "+clusterLine(*t.Cluster))
+	}
+	if t.Cluster != nil && l.clusterEvent != "" {
+		head = append(head, "  last event: "+strings.TrimPrefix(l.clusterEvent, "cluster "))
 	}
 	out := append(head, working...)
 	if len(out) > maxLines {

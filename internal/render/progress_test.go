@@ -243,3 +243,16 @@ func TestFrameFitsTheWindow(t *testing.T) {
 		}
 	}
 }
+
+// While only the cluster is followed (a destroy's first phase), the live
+// frame still shows the clock, which moves.
+func TestLiveClusterPhaseHasAClock(t *testing.T) {
+	var b bytes.Buffer
+	l := NewLive(&b, ProgressOptions{Loc: time.UTC})
+	c := &watch.Cluster{Name: "ml", Status: "Deleting"}
+	l.Show(watch.Tick{Elapsed: watch.Duration(65 * time.Second), Cluster: c})
+	l.Show(watch.Tick{Elapsed: watch.Duration(67 * time.Second), Cluster: c})
+	if out := b.String(); !strings.Contains(out, "cluster ml Deleting  1m5s") || !strings.Contains(out, "cluster ml Deleting  1m7s") {
+		t.Errorf("%q", out)
+	}
+}
