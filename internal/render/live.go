@@ -169,7 +169,7 @@ func (l *Live) frame(maxLines int) []string {
 		}
 		head = append(head, line+"  "+t.Elapsed.String())
 	} else if t.Cluster != nil {
-		head = append(head, "cluster "+clusterLine(*t.Cluster))
+		head = append(head, clusterRows(*t.Cluster)...)
 	}
 	if t.Cluster != nil && l.clusterEvent != "" {
 		head = append(head, "  last event: "+strings.TrimPrefix(l.clusterEvent, "cluster "))
@@ -186,6 +186,31 @@ func (l *Live) frame(maxLines int) []string {
 		return out
 	}
 	return append(out, done...)
+}
+
+// clusterRows are the cluster as a row of the tree under the root, with a
+// row per instance group: its counts, type and status.
+func clusterRows(c watch.Cluster) []string {
+	m := "…"
+	switch c.Status {
+	case "InService":
+		m = "✓"
+	case "Failed", "RollingBack":
+		m = "✗"
+	}
+	line := fmt.Sprintf("  %s cluster %s  %s", m, c.Name, c.Status)
+	if c.FailureMessage != "" {
+		line += "  (" + c.FailureMessage + ")"
+	}
+	rows := []string{line}
+	for _, g := range c.Groups {
+		row := fmt.Sprintf("      %s  %d/%d  %s", g.Name, g.Current, g.Target, g.Type)
+		if g.Status != "" && g.Status != "InService" {
+			row += "  " + g.Status
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 func mark(status string) string {
