@@ -139,6 +139,9 @@ func (l *Live) frame(maxLines int) []string {
 			status = "waiting"
 		}
 		counts := fmt.Sprintf("%d done", s.Done)
+		if s.Total > 0 {
+			counts = fmt.Sprintf("%d of %d done", s.Done, s.Total)
+		}
 		if s.InProgress > 0 {
 			counts += fmt.Sprintf(", %d in progress", s.InProgress)
 		}

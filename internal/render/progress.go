@@ -101,7 +101,11 @@ func heartbeat(t watch.Tick) string {
 	var active []string
 	for _, s := range t.Stacks {
 		if s.Active && strings.HasSuffix(s.Status, "_IN_PROGRESS") {
-			active = append(active, fmt.Sprintf("%s %s (%d done, %d in progress)", s.Path, s.Status, s.Done, s.InProgress))
+			done := fmt.Sprintf("%d done", s.Done)
+			if s.Total > 0 {
+				done = fmt.Sprintf("%d of %d done", s.Done, s.Total)
+			}
+			active = append(active, fmt.Sprintf("%s %s (%s, %d in progress)", s.Path, s.Status, done, s.InProgress))
 		}
 	}
 	msg := "still working, " + t.Elapsed.String() + " elapsed"

@@ -256,3 +256,16 @@ func TestLiveClusterPhaseHasAClock(t *testing.T) {
 		t.Errorf("%q", out)
 	}
 }
+
+// Where the change set says how many resources the root has, its line and
+// the heartbeat say how far along it is.
+func TestTheRootLineHasItsTotal(t *testing.T) {
+	tick := watch.Tick{Elapsed: watch.Duration(90 * time.Second), Stacks: []watch.StackState{
+		{Path: "hpctl-ml", Status: "CREATE_IN_PROGRESS", Done: 7, InProgress: 2, Total: 12, Active: true}}}
+	var live, lines bytes.Buffer
+	NewLive(&live, ProgressOptions{Loc: time.UTC}).Show(tick)
+	NewLines(&lines, ProgressOptions{Loc: time.UTC}).Show(tick)
+	if !strings.Contains(live.String(), "(7 of 12 done, 2 in progress)") || !strings.Contains(lines.String(), "(7 of 12 done, 2 in progress)") {
+		t.Errorf("live %q\nlines %q", live.String(), lines.String())
+	}
+}

@@ -50,6 +50,9 @@ type StackState struct {
 	InProgress int  `json:"inProgress"`
 	Failed     int  `json:"failed"`
 	Active     bool `json:"active"`
+	// Total is how many resources the stack has to see to, where the
+	// change set said so (the root's; 0: not known).
+	Total int `json:"total,omitempty"`
 }
 
 // Cluster is the HyperPod cluster as last described, sent when it changes.

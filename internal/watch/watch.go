@@ -564,6 +564,9 @@ func (w *Watcher) tick() Tick {
 		Retried: w.calls["errors"], LastError: w.lastErr}
 	for _, t := range w.stacks {
 		s := StackState{Path: t.path, Status: t.status, Active: t.active}
+		if t == w.root {
+			s.Total = w.opt.Resources
+		}
 		for _, id := range t.order {
 			switch st := t.resources[id].status; {
 			case strings.HasSuffix(st, "_FAILED"):
