@@ -577,6 +577,12 @@ func (w *Watcher) tick() Tick {
 				s.Done++
 			}
 		}
+		if s.Done+s.InProgress+s.Failed > s.Total {
+			// More than the change set named (an update also updates a
+			// nested stack that reads a changed output): no total, rather
+			// than a wrong one.
+			s.Total = 0
+		}
 		tick.Stacks = append(tick.Stacks, s)
 	}
 	return tick
