@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/hpctl/hpctl/internal/deploy"
@@ -215,6 +216,15 @@ func summaryText(w io.Writer, s watch.Summary, color bool) {
 		}
 	}
 	fmt.Fprintf(w, "\n%s %s %s %s %s\n", mark, s.Stack, s.Status, verb, s.Elapsed)
+	if s.Succeeded && len(s.Stacks) > 0 {
+		// What the live tree showed, kept: each nested stack and how long
+		// it took, one line each.
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, st := range s.Stacks {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.TrimPrefix(st.Path, s.Stack+"/"), st.Status, st.Took)
+		}
+		_ = tw.Flush()
+	}
 	if s.Cluster != nil {
 		fmt.Fprintf(w, "  cluster %s\n", clusterLine(*s.Cluster))
 	}

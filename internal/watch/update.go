@@ -73,6 +73,13 @@ type GroupState struct {
 	Target  int32  `json:"target"`
 }
 
+// StackTime is how long a nested stack's part of the operation took.
+type StackTime struct {
+	Path   string   `json:"path"`
+	Status string   `json:"status"`
+	Took   Duration `json:"seconds"`
+}
+
 // NodeFailure is a node that failed: HyperPod's message, and where its
 // lifecycle log is with its last lines.
 type NodeFailure struct {
@@ -114,6 +121,9 @@ type Summary struct {
 	// NoChanges is set by a deploy that found nothing to change and
 	// executed nothing.
 	NoChanges bool `json:"noChanges,omitempty"`
+	// Stacks are the nested stacks that ran, in the order they started,
+	// with how long each took.
+	Stacks []StackTime `json:"stacks,omitempty"`
 	// FailedNodes are the nodes HyperPod says failed, with its message and
 	// the last lines of each one's lifecycle log.
 	FailedNodes []NodeFailure `json:"failedNodes,omitempty"`

@@ -126,6 +126,9 @@ type tracked struct {
 	active    bool
 	resources map[string]*resource
 	order     []string
+	// began and ended are when its operation started and finished, by its
+	// own stack-level events.
+	began, ended time.Time
 }
 
 type resource struct {
@@ -484,6 +487,12 @@ func (w *Watcher) handle(t *tracked, e cftypes.StackEvent) {
 	if ev.StackLevel {
 		ev.Path = t.path
 		t.status = ev.Status
+		switch {
+		case strings.HasSuffix(ev.Status, "_IN_PROGRESS") && t.began.IsZero():
+			t.began = ev.Time
+		case terminal(ev.Status):
+			t.ended = ev.Time
+		}
 		// A finished nested stack is read again only when its parent shows
 		// it in progress; the root is read until the loop sees it finish.
 		t.active = t == w.root || !terminal(ev.Status)
@@ -635,6 +644,12 @@ func (w *Watcher) complete(s Summary) Summary {
 	s.Cluster = w.cluster
 	if !s.Succeeded {
 		s.FailedNodes = w.nodes
+	}
+	s.Stacks = nil
+	for _, t := range w.stacks {
+		if t != w.root && !t.began.IsZero() && !t.ended.IsZero() {
+			s.Stacks = append(s.Stacks, StackTime{Path: t.path, Status: t.status, Took: Duration(t.ended.Sub(t.began))})
+		}
 	}
 	s.APICalls = map[string]int{}
 	for k, v := range w.calls {
