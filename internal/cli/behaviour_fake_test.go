@@ -519,3 +519,14 @@ func TestDeployTakesTheSpecsOrchestrator(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// watch says what it follows before it shows it, and ends with the Outputs.
+func TestWatchHasAHeaderAndTheOutputs(t *testing.T) {
+	f := world(t)
+	mustDeploy(t, f, "eks", quickstart)
+	code, out, errOut := onFake(t, f, "watch", "ml-cluster")
+	if code != 0 || !strings.HasPrefix(out, "Watching hpctl-ml-cluster in us-west-2, from the start of its last operation\n") ||
+		!strings.Contains(out, "\nOutputs:\n  OutputEKSClusterArn") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

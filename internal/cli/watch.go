@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 
@@ -31,6 +32,9 @@ func newWatchCmd(ios *IO, g *Globals) *cobra.Command {
 			d, stack, err := existing(ctx, ios, g, args[0])
 			if err != nil {
 				return err
+			}
+			if !g.JSON() {
+				fmt.Fprintf(ios.Out, "Watching %s in %s, from the start of its last operation\n", stack, d.Region)
 			}
 			prog := progress(ios, g)
 			sum, err := d.Attach(ctx, stack, prog.Show)
