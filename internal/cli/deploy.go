@@ -179,14 +179,13 @@ func nextStep(sum watch.Summary, file string, p *plan.Plan) string {
 // a group or the cluster (nodes and their data are lost), the cluster's
 // name typed; --yes answers both.
 func confirmUpdate(ctx context.Context, ios *IO, g *Globals, p *plan.Plan, cs *deploy.ChangeSet) (bool, error) {
-	if len(cs.Replaces) == 0 || g.Yes {
+	switch {
+	case len(cs.Replaces) == 0 || g.Yes:
 		return confirm(ctx, ios, g, "Apply this change set to "+p.StackName)
+	case !ios.InTTY:
+		return false, usageErr("the update cannot be made in place (%s): there is no terminal to ask on; review the change above and pass --yes", strings.Join(cs.Replaces, "; "))
 	}
 	if err := confirmTyped(ctx, ios, g, "This update replaces what is listed above. Type the cluster's name to apply it to "+p.StackName, p.Cluster); err != nil {
-		var ee *ExitError
-		if errors.As(err, &ee) && !ios.InTTY {
-			return false, usageErr("the update cannot be made in place (%s): there is no terminal to ask on; review the change above and pass --yes", strings.Join(cs.Replaces, "; "))
-		}
 		if ctx.Err() != nil {
 			return false, err
 		}

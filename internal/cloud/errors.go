@@ -289,6 +289,18 @@ func Message(err error) string {
 	return err.Error()
 }
 
+// RegionClosed reports the answer of a region this account cannot call:
+// an opt-in region it has not enabled refuses the token as unknown (AWS
+// General Reference, "Enable or disable AWS Regions"), or a policy denies
+// the call there. An expired token is not one: that fails every region.
+func RegionClosed(err error) bool {
+	switch Code(err) {
+	case "InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure":
+		return true
+	}
+	return KindOf(err) == KindDenied
+}
+
 // StackExists reports CloudFormation's answer to a CREATE change set for a
 // stack that exists already (another deploy made it meanwhile).
 func StackExists(err error) bool {

@@ -6,11 +6,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hpctl/hpctl/internal/catalog"
 	"github.com/hpctl/hpctl/internal/cloud"
@@ -60,33 +60,27 @@ func (d *Deployer) List(ctx context.Context, clusters bool) ([]Deployment, error
 		}
 	}
 	out, made = mainStacks(out, made)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	limit := make(chan struct{}, 8)
+	var g errgroup.Group
+	g.SetLimit(8)
 	for i := range out {
 		if !clusters || made[i] == "" {
 			continue
 		}
-		wg.Go(func() {
-			limit <- struct{}{}
-			defer func() { <-limit }()
+		g.Go(func() error { // each writes its own out[i]
 			c, err := describeCluster(ctx, d.SM, made[i], d.now)
-			mu.Lock()
-			defer mu.Unlock()
 			switch {
-			case err != nil && firstErr == nil:
-				firstErr = err
+			case err != nil:
+				return err
 			case c != nil:
 				out[i].ClusterStatus, out[i].Groups = c.Status, c.Groups
 			default:
 				out[i].ClusterStatus = "absent"
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(out, func(a, b Deployment) int { return a.Created.Compare(b.Created) })
 	return out, nil
@@ -134,9 +128,11 @@ func templateLabel(t *Template) string {
 	}
 	where := t.URL
 	if u, err := url.Parse(t.URL); err == nil {
-		bucket, _, _ := strings.Cut(u.Host, ".")
-		if bucket == "s3" || strings.HasPrefix(bucket, "s3-") || bucket == "127" || bucket == "localhost" {
-			bucket, _, _ = strings.Cut(strings.TrimPrefix(u.Path, "/"), "/") // path-style
+		// Virtual-hosted URLs name the bucket first (B.s3.REGION…); any
+		// other endpoint (a VPC endpoint, an emulator) names it first in the path.
+		bucket, rest, _ := strings.Cut(u.Host, ".")
+		if !strings.HasPrefix(rest, "s3.") && !strings.HasPrefix(rest, "s3-") {
+			bucket, _, _ = strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
 		}
 		where = "bucket " + bucket
 		if strings.HasPrefix(bucket, "aws-sagemaker-hyperpod-cluster-setup-") {
@@ -154,28 +150,30 @@ func templateLabel(t *Template) string {
 // enabled refuses the credentials, or the call is denied there) is named in
 // unread rather than failing the whole list.
 func ListRegions(ctx context.Context, ds []*Deployer) (found []Deployment, unread []string, err error) {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	found = []Deployment{}
-	limit := make(chan struct{}, 6)
-	for _, d := range ds {
-		wg.Go(func() {
-			limit <- struct{}{}
-			defer func() { <-limit }()
-			list, lerr := d.List(ctx, true)
-			mu.Lock()
-			defer mu.Unlock()
+	lists, closed := make([][]Deployment, len(ds)), make([]bool, len(ds))
+	var g errgroup.Group
+	g.SetLimit(6)
+	for i, d := range ds {
+		g.Go(func() error {
+			list, err := d.List(ctx, true)
 			switch {
-			case lerr != nil && notEnabled(lerr):
-				unread = append(unread, d.Region)
-			case lerr != nil && err == nil:
-				err = fmt.Errorf("list the deployments in %s: %w", d.Region, lerr)
-			default:
-				found = append(found, list...)
+			case err != nil && cloud.RegionClosed(err):
+				closed[i] = true
+			case err != nil:
+				return fmt.Errorf("list the deployments in %s: %w", d.Region, err)
 			}
+			lists[i] = list
+			return nil
 		})
 	}
-	wg.Wait()
+	err = g.Wait()
+	found = []Deployment{}
+	for i, d := range ds {
+		if closed[i] {
+			unread = append(unread, d.Region)
+		}
+		found = append(found, lists[i]...)
+	}
 	slices.Sort(unread)
 	slices.SortStableFunc(found, func(a, b Deployment) int {
 		if c := strings.Compare(a.Region, b.Region); c != 0 {
@@ -184,12 +182,4 @@ func ListRegions(ctx context.Context, ds []*Deployer) (found []Deployment, unrea
 		return a.Created.Compare(b.Created)
 	})
 	return found, unread, err
-}
-
-func notEnabled(err error) bool {
-	switch cloud.Code(err) {
-	case "InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure", "AccessDenied", "AccessDeniedException":
-		return true
-	}
-	return false
 }

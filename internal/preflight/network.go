@@ -3,8 +3,8 @@ package preflight
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -113,7 +113,7 @@ func (r *run) subnetsFit(ctx context.Context) {
 		return
 	}
 	zones := zonesOf(r.s)
-	allowed := sortedKeys(zones)
+	allowed := slices.Sorted(maps.Keys(zones))
 	byZone := map[string][]string{}
 	free := map[string]int{}
 	total := 0
@@ -146,7 +146,7 @@ func (r *run) subnetsFit(ctx context.Context) {
 			r.errf(g.path+".targetAvailabilityZoneId", "group %s targets %s, but no subnet of network.vpc.privateSubnetIds is in that zone; add one there, or target a zone of those subnets", g.name, g.zone)
 		}
 	}
-	for _, z := range sortedKeys(needZone) {
+	for _, z := range slices.Sorted(maps.Keys(needZone)) {
 		if len(byZone[z]) > 0 && free[z] < needZone[z] {
 			r.errf("network.vpc.privateSubnetIds", "the subnets in %s (%s) have %d free addresses; the groups that target it need at least %d, one per node", z, strings.Join(byZone[z], ", "), free[z], needZone[z])
 		}
@@ -258,9 +258,9 @@ func (r *run) zones(ctx context.Context) {
 		ids[id] = true
 	}
 	zones := zonesOf(r.s)
-	for _, z := range sortedKeys(zones) {
+	for _, z := range slices.Sorted(maps.Keys(zones)) {
 		if !ids[z] {
-			r.errf(zones[z], "%s is not a zone of %s; its zones are %s (ec2:DescribeAvailabilityZones)", z, r.c.Region, strings.Join(sortedKeys(ids), ", "))
+			r.errf(zones[z], "%s is not a zone of %s; its zones are %s (ec2:DescribeAvailabilityZones)", z, r.c.Region, strings.Join(slices.Sorted(maps.Keys(ids)), ", "))
 			delete(zones, z)
 		}
 	}
@@ -276,7 +276,7 @@ func (r *run) zones(ctx context.Context) {
 	offered := map[string]bool{} // type@zone
 	p := ec2.NewDescribeInstanceTypeOfferingsPaginator(r.c.Network, &ec2.DescribeInstanceTypeOfferingsInput{
 		LocationType: ec2types.LocationTypeAvailabilityZoneId,
-		Filters:      []ec2types.Filter{{Name: aws.String("instance-type"), Values: sortedKeys(want)}}})
+		Filters:      []ec2types.Filter{{Name: aws.String("instance-type"), Values: slices.Sorted(maps.Keys(want))}}})
 	for p.HasMorePages() {
 		r.called()
 		page, err := p.NextPage(ctx)
@@ -288,11 +288,11 @@ func (r *run) zones(ctx context.Context) {
 			offered[string(o.InstanceType)+"@"+aws.ToString(o.Location)] = true
 		}
 	}
-	for _, t := range sortedKeys(want) {
+	for _, t := range slices.Sorted(maps.Keys(want)) {
 		for _, g := range want[t] {
 			targets := []string{g.zone}
 			if g.zone == "" {
-				targets = sortedKeys(zones)
+				targets = slices.Sorted(maps.Keys(zones))
 			}
 			var missing []string
 			for _, z := range targets {
@@ -305,13 +305,4 @@ func (r *run) zones(ctx context.Context) {
 			}
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

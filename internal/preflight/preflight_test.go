@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -16,18 +17,19 @@ import (
 	"github.com/hpctl/hpctl/internal/spec"
 )
 
-const base = `apiVersion: hpctl/v1alpha1
-kind: Cluster
-metadata: {name: ml, region: us-west-2}
-orchestrator: eks
-network:
-  availabilityZoneIds: [usw2-az1, usw2-az2]
-cluster:
-  instanceGroups:
-    - name: workers
-      instanceType: ml.g5.8xlarge
-      count: 3
-`
+// quickstart is the example with three workers, for the quota cases.
+func quickstart(t *testing.T) *spec.Cluster {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/eks-quickstart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ds := spec.Load("cluster.yaml", []byte(strings.Replace(string(b), "count: 2", "count: 3", 1)))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	return c
+}
 
 // account is a scripted Service Quotas and SageMaker: quotas by name, and
 // the clusters that exist with their groups (type → current, target).
@@ -85,7 +87,7 @@ func TestQuotas(t *testing.T) {
 	}{
 		{name: "enough", a: account{quotas: map[string]float64{typeQ: 3, cap: 10, total: 10}}},
 		{name: "the spec's own cluster is not counted", a: account{quotas: map[string]float64{typeQ: 3, cap: 10, total: 10},
-			clusters: map[string]map[smtypes.ClusterInstanceType][2]int32{"ml": {"ml.g5.8xlarge": {2, 2}}}}},
+			clusters: map[string]map[smtypes.ClusterInstanceType][2]int32{"ml-cluster": {"ml.g5.8xlarge": {2, 2}}}}},
 		{name: "another cluster's target counts", a: account{quotas: map[string]float64{typeQ: 4, cap: 10, total: 10},
 			clusters: map[string]map[smtypes.ClusterInstanceType][2]int32{"other": {"ml.g5.8xlarge": {0, 2}}}},
 			want: []string{`error cluster.instanceGroups[0].count: needs 3 ml.g5.8xlarge, 2 free: the quota "ml.g5.8xlarge for cluster usage" (L-ML.) is 4, and the account's other clusters (other) use 2; ask for 5 with aws service-quotas request-service-quota-increase --service-code sagemaker --quota-code L-ML. --desired-value 5 --region us-west-2`}},
@@ -98,11 +100,7 @@ func TestQuotas(t *testing.T) {
 			want: []string{`warning cluster.instanceGroups: not checked: servicequotas:ListServiceQuotas was denied (AccessDeniedException): not authorized; allow it, or skip the check with --skip-preflight quotas`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, ds := spec.Load("cluster.yaml", []byte(base))
-			if ds.HasErrors() {
-				t.Fatal(ds)
-			}
-			rep, err := Run(context.Background(), Clients{Region: "us-west-2", Quotas: &tc.a, Capacity: &tc.a}, c, nil)
+			rep, err := Run(context.Background(), Clients{Region: "us-west-2", Quotas: &tc.a, Capacity: &tc.a}, quickstart(t), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

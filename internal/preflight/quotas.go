@@ -3,14 +3,16 @@ package preflight
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	sqtypes "github.com/aws/aws-sdk-go-v2/service/servicequotas/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // HyperPod's quotas in Service Quotas (service code sagemaker), found by
@@ -63,7 +65,7 @@ func (r *run) quotas(ctx context.Context) {
 			firstPath[g.instanceType] = g.path + ".count"
 		}
 	}
-	for _, t := range sortedKeys(needType) {
+	for _, t := range slices.Sorted(maps.Keys(needType)) {
 		q, ok := found[typeQuota(t)]
 		if !ok {
 			r.warnf(firstPath[t], "Service Quotas lists no quota %q in %s, so hpctl cannot say whether the account may run %d; check it in the Service Quotas console", typeQuota(t), r.c.Region, needType[t])
@@ -171,39 +173,34 @@ func (r *run) usage(ctx context.Context) (map[string]int, map[string][]string, e
 			}
 		}
 	}
-	used, users := map[string]int{}, map[string][]string{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var firstErr error
-	limit := make(chan struct{}, 8)
-	for _, name := range names {
-		wg.Go(func() {
-			limit <- struct{}{}
-			defer func() { <-limit }()
+	described := make([]*sagemaker.DescribeClusterOutput, len(names))
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i, name := range names {
+		g.Go(func() error { // each writes its own described[i]
 			r.called()
 			out, err := r.c.Capacity.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String(name)})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			for _, g := range out.InstanceGroups {
-				n := int(max(aws.ToInt32(g.CurrentCount), aws.ToInt32(g.TargetCount)))
-				if n == 0 {
-					continue
-				}
-				for _, key := range []string{string(g.InstanceType), ""} {
-					used[key] += n
-					if len(users[key]) == 0 || users[key][len(users[key])-1] != name {
-						users[key] = append(users[key], name)
-					}
-				}
-			}
+			described[i] = out
+			return err
 		})
 	}
-	wg.Wait()
-	return used, users, firstErr
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	used, users := map[string]int{}, map[string][]string{}
+	for i, out := range described {
+		for _, grp := range out.InstanceGroups {
+			n := int(max(aws.ToInt32(grp.CurrentCount), aws.ToInt32(grp.TargetCount)))
+			if n == 0 {
+				continue
+			}
+			for _, key := range []string{string(grp.InstanceType), ""} {
+				used[key] += n
+				if !slices.Contains(users[key], names[i]) {
+					users[key] = append(users[key], names[i])
+				}
+			}
+		}
+	}
+	return used, users, nil
 }

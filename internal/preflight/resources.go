@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -29,7 +30,7 @@ func (r *run) trainingPlans(ctx context.Context) {
 			byPlan[g.plan] = append(byPlan[g.plan], g)
 		}
 	}
-	for _, arn := range sortedKeys(byPlan) {
+	for _, arn := range slices.Sorted(maps.Keys(byPlan)) {
 		groups := byPlan[arn]
 		path := groups[0].path + ".trainingPlanArn"
 		name := arn[strings.LastIndexByte(arn, '/')+1:]

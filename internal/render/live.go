@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 
@@ -235,19 +236,36 @@ func fit(s string, width int) string {
 		return s
 	}
 	var b strings.Builder
-	n, esc := 0, false
-	for _, r := range s {
-		switch {
-		case r == '\x1b':
-			esc = true
+	n := 0
+	for r, shown := range runes(s) {
+		if !shown || n < width {
 			b.WriteRune(r)
-		case esc:
-			b.WriteRune(r)
-			esc = r != 'm'
-		case n < width:
-			b.WriteRune(r)
+		}
+		if shown {
 			n++
 		}
 	}
 	return b.String()
+}
+
+// runes yields each rune of s, and whether it takes room on the screen (the
+// runes of an ANSI colour code do not).
+func runes(s string) iter.Seq2[rune, bool] {
+	return func(yield func(rune, bool) bool) {
+		esc := false
+		for _, r := range s {
+			shown := false
+			switch {
+			case r == '\x1b':
+				esc = true
+			case esc:
+				esc = r != 'm'
+			default:
+				shown = true
+			}
+			if !yield(r, shown) {
+				return
+			}
+		}
+	}
 }

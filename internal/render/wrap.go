@@ -118,14 +118,9 @@ func splitAfter(word, cut string) []string {
 
 // visible is a text's width in columns, ANSI colour codes left out.
 func visible(s string) int {
-	n, esc := 0, false
-	for _, r := range s {
-		switch {
-		case r == '\x1b':
-			esc = true
-		case esc:
-			esc = r != 'm'
-		default:
+	n := 0
+	for _, shown := range runes(s) {
+		if shown {
 			n++
 		}
 	}

@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,38 +168,32 @@ func (w *Watcher) nodeFailures(ctx context.Context) string {
 }
 
 // evidence reads, once, what a failed or short cluster leaves that a
-// rollback erases or buries: HyperPod's own events (ListClusterEvents,
-// where the API offers it) for the instances that failed since the watch
-// began, each failure's message from its event's metadata, and the last
-// lines of each failed node's lifecycle log (the log group outlives the
+// rollback erases or buries: the instances HyperPod's own events say failed
+// since the watch began (the live events' read brings the newest, see
+// clusterEvents), each failure's message from its event's metadata, and the
+// last lines of each failed node's lifecycle log (the log group outlives the
 // cluster, but the node's ID is only known from the events). Reads that
 // fail leave the evidence shorter; the cause stands without it.
 func (w *Watcher) evidence(ctx context.Context) []NodeFailure {
-	if w.captured || w.sm == nil || w.noClusterEvents || w.opt.Cluster == "" {
+	if w.captured || w.sm == nil || w.opt.Cluster == "" {
 		return w.nodes
 	}
 	w.captured = true
+	w.clusterEvents(ctx)
 	once := func(o *sagemaker.Options) { o.RetryMaxAttempts = 1 }
-	w.calls["ListClusterEvents"]++
-	out, err := w.sm.ListClusterEvents(ctx, &sagemaker.ListClusterEventsInput{ClusterName: aws.String(w.opt.Cluster),
-		ResourceType: smtypes.ClusterEventResourceTypeInstance, EventTimeAfter: aws.Time(w.start.Add(-time.Minute)), MaxResults: aws.Int32(50)}, once)
-	if err != nil {
-		w.noClusterEvents = cloud.Unsupported(err)
-		return nil
-	}
-	for _, e := range out.Events {
-		if e.EventLevel != smtypes.ClusterEventLevelError || len(w.nodes) == maxNodeFailures {
-			continue
+	for _, e := range slices.Backward(w.failedNodes) { // the newest first
+		if len(w.nodes) == maxNodeFailures {
+			break
 		}
-		msg := aws.ToString(e.Description)
+		msg := e.Description
 		w.calls["DescribeClusterEvent"]++
-		if d, err := w.sm.DescribeClusterEvent(ctx, &sagemaker.DescribeClusterEventInput{ClusterName: aws.String(w.opt.Cluster), EventId: e.EventId}, once); err == nil &&
+		if d, err := w.sm.DescribeClusterEvent(ctx, &sagemaker.DescribeClusterEventInput{ClusterName: aws.String(w.opt.Cluster), EventId: aws.String(e.id)}, once); err == nil &&
 			d.EventDetails != nil && d.EventDetails.EventDetails != nil {
 			if m, ok := d.EventDetails.EventDetails.EventMetadata.(*smtypes.EventMetadataMemberInstance); ok && aws.ToString(m.Value.FailureMessage) != "" {
 				msg = aws.ToString(m.Value.FailureMessage)
 			}
 		}
-		w.nodes = append(w.nodes, NodeFailure{Instance: aws.ToString(e.InstanceId), Group: aws.ToString(e.InstanceGroupName), Message: msg})
+		w.nodes = append(w.nodes, NodeFailure{Instance: e.Instance, Group: e.Group, Message: msg})
 	}
 	w.nodeLogs(ctx)
 	return w.nodes

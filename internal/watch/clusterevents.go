@@ -21,6 +21,7 @@ type ClusterEvent struct {
 	Instance     string    `json:"instance,omitempty"`
 	Level        string    `json:"level"`
 	Description  string    `json:"description"`
+	id           string
 }
 
 // Kind names a cluster event in NDJSON.
@@ -64,9 +65,13 @@ func (w *Watcher) clusterEvents(ctx context.Context) {
 			if at.After(w.eventsAfter) {
 				w.eventsAfter = at
 			}
-			w.emit(ClusterEvent{Time: at, Cluster: aws.ToString(e.ClusterName), ResourceType: string(e.ResourceType),
+			ev := ClusterEvent{Time: at, Cluster: aws.ToString(e.ClusterName), ResourceType: string(e.ResourceType),
 				Group: aws.ToString(e.InstanceGroupName), Instance: aws.ToString(e.InstanceId), Level: string(e.EventLevel),
-				Description: aws.ToString(e.Description)})
+				Description: aws.ToString(e.Description), id: id}
+			if e.ResourceType == smtypes.ClusterEventResourceTypeInstance && e.EventLevel == smtypes.ClusterEventLevelError {
+				w.failedNodes = append(w.failedNodes, ev) // the evidence of a failure, should one come
+			}
+			w.emit(ev)
 		}
 	}
 }

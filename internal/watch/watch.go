@@ -101,9 +101,11 @@ type Watcher struct {
 	// it was read (it is read once, at the first sign of failure).
 	nodes    []NodeFailure
 	captured bool
-	// seenEvents are the cluster events emitted, eventsAfter the newest's time.
+	// seenEvents are the cluster events emitted, eventsAfter the newest's
+	// time; failedNodes are those of instances that failed, oldest first.
 	seenEvents  map[string]bool
 	eventsAfter time.Time
+	failedNodes []ClusterEvent
 	// clusterFailed is set when the cluster resource failed: the poll reads
 	// the evidence before the rollback deletes the cluster.
 	clusterFailed bool
