@@ -228,6 +228,11 @@ func TestExamplesDeployAndDeleteOnTheEmulator(t *testing.T) {
 			if ds.HasErrors() {
 				t.Fatal(ds.Errors())
 			}
+			// The user's own scripts are uploaded by hpctl's deploy before the
+			// stacks run (into a bucket it makes, when the spec brings none).
+			if s := p.Scripts; s != nil {
+				r.put(s.Bucket, s.Folders[0].Prefix+"on_create.sh", "#!/bin/bash\n")
+			}
 			before := r.inventory()
 			var broughtObjects []string
 			if b := c.Storage.Bucket.Name; b != "" {
@@ -392,7 +397,7 @@ func (r *rig) checkCluster(c *spec.Cluster, p *plan.Plan) {
 	}
 	if c.Orchestrator == spec.Slurm {
 		// The cluster Lambda writes it next to the OnCreate script.
-		key := path.Join(path.Dir(c.Storage.Bucket.OnCreatePath), "provisioning_parameters.json")
+		key := path.Join(path.Dir(p.Value("OnCreatePath")), "provisioning_parameters.json")
 		template, err := r.c.S3.GetObject(r.ctx, &s3.GetObjectInput{Bucket: aws.String(p.ResourcePrefix + "-bucket"), Key: aws.String(key)})
 		if c.Storage.Bucket.Name == "" {
 			if err != nil {

@@ -109,7 +109,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 		return err
 	}
 	prog := progress(ios, g)
-	req := deploy.Request{Plan: p, Files: files, ReplaceFailed: o.replaceFailed, Adopt: o.adopt, NoWait: o.noWait,
+	req := deploy.Request{Plan: p, Files: files, Scripts: l.scripts, ReplaceFailed: o.replaceFailed, Adopt: o.adopt, NoWait: o.noWait,
 		Description: fmt.Sprintf("hpctl %s deploy of %s", version, p.Cluster)}
 	if !g.JSON() {
 		core, created := 0, 0
@@ -133,9 +133,18 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 		return noChanges(ios, g, prep)
 	}
 	if cs := prep.ChangeSet; cs != nil && cs.Type == "UPDATE" {
+		scripts := prep.Scripts
 		if g.JSON() {
 			stream(ios, g).Record("changeSet", cs)
-		} else if err := fitted(ios, func(w io.Writer) error { return render.ChangeSetText(w, p.StackName, cs) }); err != nil {
+			if scripts.Pending() {
+				stream(ios, g).Record("lifecycleScripts", scripts)
+			}
+		} else if err := fitted(ios, func(w io.Writer) error {
+			if err := render.ChangeSetText(w, p.StackName, cs); err != nil || !scripts.Pending() {
+				return err
+			}
+			return render.ScriptsText(w, scripts)
+		}); err != nil {
 			return err
 		}
 		ok, err := confirmUpdate(ctx, ios, g, p, cs)

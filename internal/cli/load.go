@@ -28,6 +28,9 @@ type loaded struct {
 	// files are what a deploy uploads to the custom bucket first
 	// (templates.dir, or the stand-ins); the plan was made from them.
 	files []deploy.File
+	// scripts are the user's own lifecycle scripts a deploy uploads to the
+	// lifecycle bucket (plan.Scripts' folders, read beside the spec).
+	scripts []deploy.File
 }
 
 // loadOptions say how a command reads a spec and its template.
@@ -151,6 +154,17 @@ func loadAndPlan(ctx context.Context, ios *IO, g *Globals, file string, o loadOp
 	}
 	p, pd := plan.Resolve(c, plan.Options{Region: region, Main: main})
 	l.plan = p
+	if p != nil && p.Scripts != nil {
+		base := filepath.Dir(l.file)
+		if l.file == spec.StdinName {
+			base = "."
+		}
+		var problems []deploy.ScriptProblem
+		l.scripts, problems = deploy.ScriptFiles(base, p)
+		for _, x := range problems {
+			pd = append(pd, c.Diag(map[bool]spec.Severity{false: spec.Error, true: spec.Warning}[x.Warning], x.Path, "%s", x.Message))
+		}
+	}
 	if !pd.HasErrors() && (read != readCached || l.files != nil) {
 		checkCtx, cancel := context.WithTimeout(ctx, 2*fetchTimeout)
 		pd = append(pd, plan.Consistent(checkCtx, c, p, main)...)

@@ -107,6 +107,9 @@ type Request struct {
 	// Files fill the custom template bucket first (templates.dir, or the
 	// stand-ins); nil uploads nothing.
 	Files []File
+	// Scripts are the user's own lifecycle scripts (plan.Scripts' folders,
+	// read by ScriptFiles), uploaded to the lifecycle bucket before the stacks run.
+	Scripts []File
 	// ReplaceFailed deletes a dead stack of hpctl's before creating it again.
 	ReplaceFailed bool
 	// Adopt lets hpctl update a stack it did not make.
@@ -137,6 +140,9 @@ type Prepared struct {
 	Synced    *Synced
 	// Companions are the top-level stacks deployed beside the main stack.
 	Companions []Companion
+	// Scripts is what Execute writes to the lifecycle bucket (nil: the
+	// plan has no scripts of the user's).
+	Scripts *ScriptSync
 }
 
 func (d *Deployer) interval() time.Duration {
@@ -230,6 +236,9 @@ func (d *Deployer) Prepare(ctx context.Context, req Request, emit func(watch.Upd
 	summary, err := d.check(ctx, req, prep, emit)
 	if err != nil || prep.Situation == InProgress {
 		return prep.orNil(before(err))
+	}
+	if prep.Scripts, err = d.pendingScripts(ctx, p, req.Scripts); err != nil {
+		return nil, before(err)
 	}
 	st, situation := prep.Stack, prep.Situation
 	if situation == Dead {
@@ -543,7 +552,7 @@ func (d *Deployer) Discard(prep *Prepared) {
 
 // UpToDate reports a prepared deploy with nothing to execute.
 func (prep *Prepared) UpToDate() bool {
-	if prep.ChangeSet == nil || !prep.ChangeSet.Empty {
+	if prep.ChangeSet == nil || !prep.ChangeSet.Empty || prep.Scripts.Pending() {
 		return false
 	}
 	for _, c := range prep.Companions {
@@ -580,6 +589,13 @@ func (d *Deployer) Execute(ctx context.Context, prep *Prepared, emit func(watch.
 			cluster = ""
 		}
 		return d.finish(d.watcher(clusterOpts(watch.Options{Stack: aws.ToString(prep.Stack.StackId), FromOperationStart: true})).Run(ctx, emit))
+	}
+	// The scripts go first: the cluster runs them as its nodes come up.
+	if prep.Scripts != nil {
+		if err := d.applyScripts(ctx, prep.Scripts, p.Scripts.Manifest, emit); err != nil {
+			d.Discard(prep)
+			return watch.Summary{}, err
+		}
 	}
 	if err := d.deployCompanions(ctx, prep, emit); err != nil {
 		// The main change set will not run: left behind, a CREATE one

@@ -123,6 +123,11 @@ func (d *Deployer) Destroy(ctx context.Context, t *Target, opt DestroyOptions, e
 	if ok, err := d.deleteCluster(ctx, t, &res, emit); err != nil || !ok {
 		return finishIfFailed(done, res, err)
 	}
+	if t.Uploads != nil {
+		if err := d.removeUploads(ctx, t.Uploads, &res, emit); err != nil {
+			return res, err
+		}
+	}
 	for _, b := range t.Buckets {
 		n, err := d.emptyBucket(ctx, b)
 		if err != nil {
@@ -144,6 +149,11 @@ func (d *Deployer) Destroy(ctx context.Context, t *Target, opt DestroyOptions, e
 	}
 	res.Succeeded, res.Status = true, "DELETE_COMPLETE"
 	res.Leftovers = d.remaining(ctx, t, opt)
+	if u := t.Uploads; u != nil && u.MadeBucket {
+		if err := d.removeMadeBucket(ctx, u, &res, emit); err != nil {
+			return res, err
+		}
+	}
 	return done(res)
 }
 

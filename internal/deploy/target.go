@@ -54,6 +54,9 @@ type Target struct {
 	Companions []Companion `json:"companions,omitempty"`
 	// Hazards are what deleting the stacks does to things the user brought.
 	Hazards []Hazard `json:"hazards,omitempty"`
+	// Uploads are the lifecycle scripts hpctl uploaded to a brought (or
+	// its own) lifecycle bucket.
+	Uploads *Uploaded `json:"uploads,omitempty"`
 	// Leftovers are what is known to outlive the stacks.
 	Leftovers []Leftover `json:"leftovers,omitempty"`
 	// resources is every resource of the tree, for the retry of a failure.
@@ -179,6 +182,9 @@ func (d *Deployer) readTree(ctx context.Context, t *Target, st *cftypes.Stack, p
 		return err
 	}
 	if err := d.findKept(ctx, t); err != nil {
+		return err
+	}
+	if err := d.findUploads(ctx, t, params); err != nil {
 		return err
 	}
 	t.Hazards = hazards(t, params)

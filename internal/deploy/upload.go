@@ -113,6 +113,12 @@ func (d *Deployer) EnsureBucket(ctx context.Context, bucket string) (bool, error
 	case !cloud.BucketMissing(err):
 		return false, fmt.Errorf("check bucket %s: %w", bucket, err)
 	}
+	return true, d.makeBucket(ctx, bucket, templatesTag, "true")
+}
+
+// makeBucket creates a bucket tagged as hpctl's (tag=value), with every
+// public access blocked and encrypted by default.
+func (d *Deployer) makeBucket(ctx context.Context, bucket, tag, value string) error {
 	in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}
 	if d.Region != "us-east-1" {
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(d.Region)}
@@ -120,16 +126,16 @@ func (d *Deployer) EnsureBucket(ctx context.Context, bucket string) (bool, error
 	// A retried CreateBucket whose first attempt went through answers
 	// BucketAlreadyOwnedByYou: the bucket HeadBucket did not find is ours.
 	if _, err := d.S3.CreateBucket(ctx, in); err != nil && cloud.Code(err) != "BucketAlreadyOwnedByYou" {
-		return false, fmt.Errorf("create bucket %s: %w", bucket, err)
+		return fmt.Errorf("create bucket %s: %w", bucket, err)
 	}
 	// The tag comes first: a run killed after it leaves a bucket the next
 	// run knows as its own and protects; one killed before it leaves an
-	// untagged bucket, which secure refuses rather than fills.
+	// untagged bucket, which hpctl refuses rather than fills.
 	if _, err := d.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(bucket),
-		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String(templatesTag), Value: aws.String("true")}}}}); err != nil {
-		return true, fmt.Errorf("tag %s: %w", bucket, err)
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String(tag), Value: aws.String(value)}}}}); err != nil {
+		return fmt.Errorf("tag %s: %w", bucket, err)
 	}
-	return true, d.protect(ctx, bucket, true, true)
+	return d.protect(ctx, bucket, true, true)
 }
 
 // templatesTag marks a template bucket hpctl made.

@@ -141,6 +141,10 @@ func (r *resolver) role() {
 func (r *resolver) bucket() {
 	c, s := r.c, r.c.Storage
 	lcs := c.LifecycleScripts()
+	if own := r.own; own != nil {
+		r.ownScripts(own)
+		return
+	}
 	r.toggle("CreateS3BucketStack", s.Bucket.Name == "", "storage.bucket", "no storage.bucket.name: hpctl creates the bucket")
 	newBucket := fmt.Sprintf("new lifecycle bucket %s-bucket", c.ResourcePrefix())
 	switch {
@@ -170,6 +174,27 @@ func (r *resolver) bucket() {
 	} else {
 		r.want("LifeCycleScriptStack", false, "storage.lifecycleScripts", "storage.lifecycleScripts is false")
 	}
+}
+
+// ownScripts maps the user's own lifecycle folder: the bucket is brought
+// (the spec's, or one hpctl makes before the stacks, since the scripts
+// must be in it before the cluster starts), the hosted scripts are off, and
+// OnCreatePath points the groups at the uploaded folder.
+func (r *resolver) ownScripts(own *Scripts) {
+	c := r.c
+	from := "storage.bucket.name"
+	why := fmt.Sprintf("lifecycle bucket %s is brought", own.Bucket)
+	if own.MakeBucket {
+		from, why = "storage.lifecycleScripts.dir", fmt.Sprintf("hpctl makes %s first, for your scripts", own.Bucket)
+	}
+	r.toggle("CreateS3BucketStack", false, from, why)
+	r.set("S3BucketName", own.Bucket, from, map[bool]string{true: "made by hpctl for your lifecycle scripts"}[own.MakeBucket])
+	r.set("OnCreatePath", own.onCreatePath(c.OwnScripts()), "storage.lifecycleScripts.onCreate", "in the folder hpctl uploads")
+	for _, name := range []string{"S3BucketStack", "LifeCycleBucket"} {
+		r.want(name, false, from, "%s", why)
+	}
+	r.toggle("CreateLifeCycleScriptStack", false, "storage.lifecycleScripts.dir", "your own lifecycle scripts replace the hosted ones")
+	r.want("LifeCycleScriptStack", false, "storage.lifecycleScripts.dir", "hpctl uploads your scripts (%s)", c.OwnScripts().Dir)
 }
 
 // clusterTags are the user's tags and hpctl's ownership tags, sorted by key.

@@ -11,18 +11,26 @@ import (
 // the AWS::SageMaker::Cluster instance-group properties in PascalCase, plus
 // its own keys TargetAvailabilityZoneId (it picks the subnet) and, for Slurm,
 // InstanceGroupType (it writes provisioning_parameters.json). The Lambda adds
-// ExecutionRole and LifeCycleConfig itself.
+// ExecutionRole itself, and LifeCycleConfig where a slot has none.
 
 type groupJSON struct {
-	InstanceGroupName        string          `json:"InstanceGroupName"`
-	InstanceType             string          `json:"InstanceType"`
-	InstanceCount            int             `json:"InstanceCount"`
-	ThreadsPerCore           int             `json:"ThreadsPerCore"`
-	InstanceGroupType        string          `json:"InstanceGroupType,omitempty"`
-	TargetAvailabilityZoneID string          `json:"TargetAvailabilityZoneId,omitempty"`
-	InstanceStorageConfigs   []storageConfig `json:"InstanceStorageConfigs,omitempty"`
-	OnStartDeepHealthChecks  []string        `json:"OnStartDeepHealthChecks,omitempty"`
-	TrainingPlanArn          string          `json:"TrainingPlanArn,omitempty"`
+	InstanceGroupName        string           `json:"InstanceGroupName"`
+	InstanceType             string           `json:"InstanceType"`
+	InstanceCount            int              `json:"InstanceCount"`
+	ThreadsPerCore           int              `json:"ThreadsPerCore"`
+	InstanceGroupType        string           `json:"InstanceGroupType,omitempty"`
+	TargetAvailabilityZoneID string           `json:"TargetAvailabilityZoneId,omitempty"`
+	InstanceStorageConfigs   []storageConfig  `json:"InstanceStorageConfigs,omitempty"`
+	OnStartDeepHealthChecks  []string         `json:"OnStartDeepHealthChecks,omitempty"`
+	TrainingPlanArn          string           `json:"TrainingPlanArn,omitempty"`
+	LifeCycleConfig          *lifeCycleConfig `json:"LifeCycleConfig,omitempty"`
+}
+
+// lifeCycleConfig is set only for a group whose scripts are not the main
+// folder's OnCreatePath.
+type lifeCycleConfig struct {
+	SourceS3Uri string `json:"SourceS3Uri"`
+	OnCreate    string `json:"OnCreate"`
 }
 
 type restrictedJSON struct {
@@ -73,8 +81,9 @@ func slotJSON(v any) string {
 	return string(b)
 }
 
-func instanceGroupJSON(g spec.InstanceGroup) string {
+func instanceGroupJSON(g spec.InstanceGroup, lc *lifeCycleConfig) string {
 	return slotJSON(groupJSON{
+		LifeCycleConfig:   lc,
 		InstanceGroupName: g.Name, InstanceType: g.InstanceType, InstanceCount: count(g.Count), ThreadsPerCore: g.Threads(),
 		InstanceGroupType: g.Type, TargetAvailabilityZoneID: g.TargetAvailabilityZoneID, InstanceStorageConfigs: ebs(g.EBSVolumeGiB),
 		OnStartDeepHealthChecks: g.DeepHealthChecks, TrainingPlanArn: g.TrainingPlanARN,
@@ -103,7 +112,7 @@ func (r *resolver) groups() {
 	for i, g := range h.InstanceGroups[:min(len(h.InstanceGroups), 20)] {
 		slot := Group{
 			Slot: fmt.Sprintf("InstanceGroupSettings%d", i+1), Name: g.Name, InstanceType: g.InstanceType, Count: count(g.Count),
-			Type: g.Type, Zone: g.TargetAvailabilityZoneID, EBSVolumeGiB: g.EBSVolumeGiB, JSON: instanceGroupJSON(g),
+			Type: g.Type, Zone: g.TargetAvailabilityZoneID, EBSVolumeGiB: g.EBSVolumeGiB, JSON: instanceGroupJSON(g, r.own.groupLifecycle(g, r.c.OwnScripts())),
 		}
 		r.slots = append(r.slots, slot)
 		r.set(slot.Slot, slot.JSON, fmt.Sprintf("cluster.instanceGroups[%d]", i), "")

@@ -56,9 +56,11 @@ type Plan struct {
 	Tags           []Tag    `json:"tags"`
 	Stacks         []Stack  `json:"stacks"`
 	InstanceGroups []Group  `json:"instanceGroups"`
-	Parameters     []Param  `json:"parameters"`
-	CreateOrder    []string `json:"createOrder"`
-	DestroyOrder   []string `json:"destroyOrder"`
+	// Scripts are the user's own lifecycle folders the deploy uploads (nil: none).
+	Scripts      *Scripts `json:"lifecycleScripts,omitempty"`
+	Parameters   []Param  `json:"parameters"`
+	CreateOrder  []string `json:"createOrder"`
+	DestroyOrder []string `json:"destroyOrder"`
 	// Drift is what the template has that hpctl does not know, and the reverse.
 	Drift    Drift             `json:"drift"`
 	Warnings []spec.Diagnostic `json:"warnings"`

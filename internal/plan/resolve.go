@@ -27,6 +27,7 @@ func Resolve(c *spec.Cluster, opts Options) (*Plan, spec.Diagnostics) {
 	if r.region == "" {
 		r.errf("metadata.region", "no region: set metadata.region, or pass --region, or set AWS_REGION")
 	}
+	r.own = r.scripts()
 	r.common()
 	switch c.Orchestrator {
 	case spec.EKS:
@@ -67,6 +68,8 @@ type resolver struct {
 	// owner maps a template resource to the plan stack it belongs to.
 	owner map[string]string
 	slots []Group
+	// own are the user's own lifecycle folders (nil: none).
+	own   *Scripts
 	diags spec.Diagnostics
 }
 
@@ -174,6 +177,7 @@ func (r *resolver) build() *Plan {
 		Template:       r.template(),
 		Capabilities:   slices.Clone(cat.Capabilities),
 		InstanceGroups: r.slots,
+		Scripts:        r.own,
 	}
 	p.Tags = r.stackTags(p.Template)
 	values := map[string]string{}

@@ -188,7 +188,11 @@ func (r *run) bucket(ctx context.Context) {
 	switch {
 	case err == nil:
 	case cloud.BucketMissing(err):
-		r.errf(path, "no bucket %s (s3:ListBucket); create it with the lifecycle scripts in it, or leave storage.bucket.name out for hpctl to create one", name)
+		fill := "with the lifecycle scripts in it"
+		if r.s.OwnScripts() != nil {
+			fill = "(hpctl uploads storage.lifecycleScripts.dir into it)"
+		}
+		r.errf(path, "no bucket %s (s3:ListBucket); create it %s, or leave storage.bucket.name out for hpctl to create one", name, fill)
 	case cloud.Forbidden(err):
 		r.errf(path, "bucket %s exists but this identity may not read it (s3:ListBucket, 403): it is another account's, or its policy denies you", name)
 	default:

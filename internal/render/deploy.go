@@ -180,3 +180,21 @@ func StatusText(w io.Writer, s *deploy.Status, loc *time.Location) error {
 	_, err := w.Write(trimLines(b.Bytes()))
 	return err
 }
+
+// ScriptsText shows what a deploy writes to the lifecycle bucket: the
+// user's scripts that changed, and those the folders no longer hold.
+func ScriptsText(w io.Writer, s *deploy.ScriptSync) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "\nLifecycle scripts in s3://%s: %d to upload, %d to remove, %d unchanged\n", s.Bucket, len(s.Upload), len(s.Delete), s.Unchanged)
+	for _, k := range s.Upload {
+		fmt.Fprintf(&b, "  > %s\n", k)
+	}
+	for _, k := range s.Delete {
+		fmt.Fprintf(&b, "  - %s\n", k)
+	}
+	if len(s.Upload)+len(s.Delete) > 0 {
+		fmt.Fprintln(&b, "  Running nodes keep what they ran; nodes that join later (scaling, recovery) run these.")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/hpctl/hpctl/internal/deploy"
@@ -45,6 +46,9 @@ func DestroyPlanText(w io.Writer, t *deploy.Target) error {
 	if t.ClusterState != nil {
 		next("HyperPod cluster %s (%s), first; hpctl waits until it is gone", t.Cluster, clusterState(*t.ClusterState))
 	}
+	if u := t.Uploads; u != nil {
+		next("the %s hpctl uploaded to s3://%s/%s (and nothing else of the bucket)", deploy.Objects(len(u.Keys)), u.Bucket, path.Dir(u.Manifest)+"/")
+	}
 	if len(t.Buckets) > 0 {
 		next("empty the buckets the stacks made (every version and delete marker): %s", strings.Join(t.Buckets, ", "))
 	}
@@ -61,6 +65,9 @@ func DestroyPlanText(w io.Writer, t *deploy.Target) error {
 	}
 	for _, c := range t.Companions {
 		next("companion stack %s (%s)", c.StackName, c.Name)
+	}
+	if u := t.Uploads; u != nil && u.MadeBucket {
+		next("the lifecycle bucket %s, which hpctl made (kept if it holds anything else)", u.Bucket)
 	}
 	for _, h := range t.Hazards {
 		fmt.Fprintf(&b, "  ! %s\n", h.Message)

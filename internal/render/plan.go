@@ -103,6 +103,17 @@ func planText(w io.Writer, p *plan.Plan) error {
 		ew.err = tw.Flush()
 	}
 
+	if s := p.Scripts; s != nil {
+		made := map[bool]string{true: ", a bucket hpctl makes"}[s.MakeBucket]
+		ew.printf("\nLifecycle scripts: yours, uploaded before the stacks run to s3://%s/%s%s\n", s.Bucket, plan.ScriptsPrefix(p.StackName), made)
+		for _, f := range s.Folders {
+			ew.printf("  %s → %s\n", f.Dir, strings.TrimPrefix(f.Prefix, plan.ScriptsPrefix(p.StackName)))
+			for _, x := range f.Scripts {
+				ew.printf("    %s runs on %s\n", x.Name, orDash(strings.Join(x.Groups, ", ")))
+			}
+		}
+	}
+
 	sent := p.Sent()
 	ew.printf("\nParameters: %d sent, %d left at template defaults\n", len(sent), len(p.Parameters)-len(sent))
 	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)

@@ -85,8 +85,31 @@ func (c *Cluster) HelmInstall() bool {
 	return c.Kubernetes == nil || On(c.Kubernetes.Helm.Install, true)
 }
 
-// LifecycleScripts is on unless switched off.
-func (c *Cluster) LifecycleScripts() bool { return On(c.Storage.LifecycleScripts, true) }
+// LifecycleScripts reports whether the hosted lifecycle scripts are used:
+// on unless switched off or replaced by the user's own folder.
+func (c *Cluster) LifecycleScripts() bool {
+	l := c.Storage.LifecycleScripts
+	return l == nil || !l.Off && l.Dir == ""
+}
+
+// OwnScripts is the user's own lifecycle folder, or nil.
+func (c *Cluster) OwnScripts() *LifecycleScripts {
+	if l := c.Storage.LifecycleScripts; l != nil && !l.Off && l.Dir != "" {
+		return l
+	}
+	return nil
+}
+
+// DefaultOnCreate is the OnCreate script of a folder that names none.
+const DefaultOnCreate = "on_create.sh"
+
+// OnCreateScript is the OnCreate script of the user's own folder.
+func (l *LifecycleScripts) OnCreateScript() string {
+	if l.OnCreate == "" {
+		return DefaultOnCreate
+	}
+	return l.OnCreate
+}
 
 // SSMStack is off unless asked for (Slurm only).
 func (c *Cluster) SSMStack() bool { return On(c.SSM, false) }

@@ -36,6 +36,16 @@ func (Version) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "string"}, {Type: "number"}}}
 }
 
+// lifecycleSettings has LifecycleScripts' fields without its custom schema.
+type lifecycleSettings LifecycleScripts
+
+// JSONSchema accepts true (the hosted scripts), false (none) or a folder of one's own.
+func (LifecycleScripts) JSONSchema() *jsonschema.Schema {
+	settings := reflector().Reflect(&lifecycleSettings{})
+	settings.Version, settings.ID = "", ""
+	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "boolean"}, settings}}
+}
+
 // fsxSettings has FSx's fields without its custom schema.
 type fsxSettings FSx
 

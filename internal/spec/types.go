@@ -115,9 +115,29 @@ type Helm struct {
 
 // Storage is the lifecycle bucket, its scripts and FSx for Lustre.
 type Storage struct {
-	Bucket           Bucket `yaml:"bucket,omitempty" json:"bucket,omitempty"`
-	LifecycleScripts *bool  `yaml:"lifecycleScripts,omitempty" json:"lifecycleScripts,omitempty"`
-	FSx              *FSx   `yaml:"fsx,omitempty" json:"fsx,omitempty"`
+	Bucket           Bucket            `yaml:"bucket,omitempty" json:"bucket,omitempty"`
+	LifecycleScripts *LifecycleScripts `yaml:"lifecycleScripts,omitempty" json:"lifecycleScripts,omitempty"`
+	FSx              *FSx              `yaml:"fsx,omitempty" json:"fsx,omitempty"`
+}
+
+// LifecycleScripts are the hosted default scripts (true, the default),
+// none (false), or the user's own folder ({dir, onCreate}), which hpctl
+// uploads to the lifecycle bucket.
+type LifecycleScripts struct {
+	Off      bool   `yaml:"-" json:"-"`
+	Dir      string `yaml:"dir,omitempty" json:"dir,omitempty"`
+	OnCreate string `yaml:"onCreate,omitempty" json:"onCreate,omitempty"`
+}
+
+// setBool lets `lifecycleScripts: true|false` stand for the hosted scripts or none.
+func (l *LifecycleScripts) setBool(on bool) { l.Off = !on }
+
+// Lifecycle is a group's own lifecycle scripts: another folder, another
+// OnCreate script, or both; what it leaves out comes from
+// storage.lifecycleScripts.
+type Lifecycle struct {
+	Dir      string `yaml:"dir,omitempty" json:"dir,omitempty"`
+	OnCreate string `yaml:"onCreate,omitempty" json:"onCreate,omitempty"`
 }
 
 // Bucket is the lifecycle-script bucket: created ({}) or brought ({name}).
@@ -170,15 +190,16 @@ func (h HyperPod) Creates() bool { return h.Create == nil || *h.Create }
 
 // InstanceGroup is one InstanceGroupSettingsN slot.
 type InstanceGroup struct {
-	Name                     string   `yaml:"name" json:"name" jsonschema:"required"`
-	InstanceType             string   `yaml:"instanceType" json:"instanceType" jsonschema:"required"`
-	Count                    *int     `yaml:"count" json:"count" jsonschema:"required,minimum=0,maximum=6758"`
-	ThreadsPerCore           int      `yaml:"threadsPerCore,omitempty" json:"threadsPerCore,omitempty" jsonschema:"enum=1,enum=2"`
-	EBSVolumeGiB             int      `yaml:"ebsVolumeGiB,omitempty" json:"ebsVolumeGiB,omitempty" jsonschema:"minimum=1,maximum=16384"`
-	TargetAvailabilityZoneID string   `yaml:"targetAvailabilityZoneId,omitempty" json:"targetAvailabilityZoneId,omitempty"`
-	Type                     string   `yaml:"type,omitempty" json:"type,omitempty" jsonschema:"enum=Controller,enum=Login,enum=Compute,description=Slurm only"`
-	DeepHealthChecks         []string `yaml:"deepHealthChecks,omitempty" json:"deepHealthChecks,omitempty" jsonschema:"uniqueItems=true"`
-	TrainingPlanARN          string   `yaml:"trainingPlanArn,omitempty" json:"trainingPlanArn,omitempty"`
+	Name                     string     `yaml:"name" json:"name" jsonschema:"required"`
+	InstanceType             string     `yaml:"instanceType" json:"instanceType" jsonschema:"required"`
+	Count                    *int       `yaml:"count" json:"count" jsonschema:"required,minimum=0,maximum=6758"`
+	ThreadsPerCore           int        `yaml:"threadsPerCore,omitempty" json:"threadsPerCore,omitempty" jsonschema:"enum=1,enum=2"`
+	EBSVolumeGiB             int        `yaml:"ebsVolumeGiB,omitempty" json:"ebsVolumeGiB,omitempty" jsonschema:"minimum=1,maximum=16384"`
+	TargetAvailabilityZoneID string     `yaml:"targetAvailabilityZoneId,omitempty" json:"targetAvailabilityZoneId,omitempty"`
+	Type                     string     `yaml:"type,omitempty" json:"type,omitempty" jsonschema:"enum=Controller,enum=Login,enum=Compute,description=Slurm only"`
+	DeepHealthChecks         []string   `yaml:"deepHealthChecks,omitempty" json:"deepHealthChecks,omitempty" jsonschema:"uniqueItems=true"`
+	TrainingPlanARN          string     `yaml:"trainingPlanArn,omitempty" json:"trainingPlanArn,omitempty"`
+	Lifecycle                *Lifecycle `yaml:"lifecycle,omitempty" json:"lifecycle,omitempty"`
 }
 
 // RestrictedGroup is one RigSettingsN slot (EKS only).

@@ -403,6 +403,7 @@ func (v *validator) storage() {
 			v.errf("storage.bucket.onCreatePath", "%q must be an object key such as on_create.sh or scripts/on_create.sh", p)
 		}
 	}
+	v.lifecycleScripts()
 	f := s.FSx
 	if !f.Enabled() {
 		return
@@ -429,6 +430,37 @@ func (v *validator) storage() {
 	v.oneOf("storage.fsx.lustreVersion", string(f.LustreVersion), "2.15", "2.12", "2.10")
 	if f.ID == "" {
 		v.fsxSizes(f)
+	}
+}
+
+// lifecycleScripts checks the user's own folder as written; the folder
+// itself is read (and its OnCreate script checked) where files are read,
+// beside the spec.
+func (v *validator) lifecycleScripts() {
+	s := v.c.Storage
+	l := s.LifecycleScripts
+	if l == nil {
+		return
+	}
+	switch {
+	case l.Dir == "" && l.OnCreate != "":
+		v.errf("storage.lifecycleScripts.onCreate", "names a script of your own folder: set storage.lifecycleScripts.dir, the folder hpctl uploads")
+	case l.Dir != "" && s.Bucket.OnCreatePath != "":
+		v.errf("storage.bucket.onCreatePath", "names a script already in the bucket, but storage.lifecycleScripts.dir uploads your own; "+
+			"name the script with storage.lifecycleScripts.onCreate instead")
+	}
+	v.scriptName("storage.lifecycleScripts.onCreate", l.OnCreate)
+}
+
+// scriptName checks an OnCreate script: a file of the folder, named as
+// ClusterLifeCycleConfig.OnCreate takes it (1 to 128 characters).
+func (v *validator) scriptName(path, name string) {
+	switch {
+	case name == "":
+	case len(name) > 128:
+		v.errf(path, "is %d characters; ClusterLifeCycleConfig.OnCreate takes at most 128", len(name))
+	case strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || slices.Contains(strings.Split(name, "/"), ".."):
+		v.errf(path, "%q must name a file inside the folder, such as on_create.sh", name)
 	}
 }
 
@@ -503,6 +535,15 @@ func (v *validator) cluster() {
 			v.oneOf(path, c, "InstanceStress", "InstanceConnectivity")
 		})
 		roles[g.Type] = append(roles[g.Type], i)
+		if l := g.Lifecycle; l != nil {
+			switch {
+			case v.c.OwnScripts() == nil:
+				v.errf(p+".lifecycle", "a group's own scripts go with storage.lifecycleScripts.dir, the folder hpctl uploads; set it too")
+			case l.Dir == "" && l.OnCreate == "":
+				v.errf(p+".lifecycle", "needs dir, onCreate or both; leave it out to use storage.lifecycleScripts")
+			}
+			v.scriptName(p+".lifecycle.onCreate", l.OnCreate)
+		}
 	}
 	for i, g := range h.RestrictedInstanceGroups {
 		p := fmt.Sprintf("cluster.restrictedInstanceGroups[%d]", i)

@@ -229,6 +229,15 @@ func (f *Fake) deleteOne(s *Stack, r *resource, c *clock) string {
 	case "AWS::SageMaker::Cluster":
 		name := r.physical[strings.LastIndexByte(r.physical, '/')+1:]
 		f.clusters[name] = append(f.clusters[name], ClusterState{At: c.at, Status: "Deleting"}, ClusterState{At: c.at + f.Step, Missing: true})
+		return ""
+	}
+	// The cluster Lambda deletes the template it rendered (hosted-templates
+	// reference, §7: "D: delete hyperpod-cluster-template.yaml").
+	if u := r.attrs["TemplateUrl"]; strings.HasPrefix(r.typ, "Custom::") && u != "" {
+		bucket, _, _ := strings.Cut(strings.TrimPrefix(u, "https://"), ".s3.")
+		if b := f.buckets[bucket]; b != nil {
+			b.versions = slices.DeleteFunc(b.versions, func(v version) bool { return v.key == "hyperpod-cluster-template.yaml" })
+		}
 	}
 	return ""
 }

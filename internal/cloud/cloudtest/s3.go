@@ -393,3 +393,23 @@ func (f *Fake) withBucket(op string, name *string, do func(*Bucket) error) error
 	}
 	return do(b)
 }
+
+// DeleteBucket refuses a bucket that still holds objects, as S3 does
+// (BucketNotEmpty); the fake does not tell versioned buckets apart.
+func (f *Fake) DeleteBucket(_ context.Context, in *s3.DeleteBucketInput, _ ...func(*s3.Options)) (*s3.DeleteBucketOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("DeleteBucket"); err != nil {
+		return nil, err
+	}
+	name := aws.ToString(in.Bucket)
+	b, err := f.lookupBucket(name)
+	if err != nil {
+		return nil, err
+	}
+	if len(b.keys("")) > 0 {
+		return nil, s3Error("BucketNotEmpty", "The bucket you tried to delete is not empty", 409)
+	}
+	delete(f.buckets, name)
+	return &s3.DeleteBucketOutput{}, nil
+}
