@@ -46,11 +46,11 @@ fuzz: ## fuzz the spec loader for a minute; what it finds joins the committed co
 demo: build ## on a local emulator: deploy the EKS quickstart live, show it, destroy it (no AWS account needed)
 	@set -e; $(GO) build -o bin/hpctl-emu ./cmd/hpctl-emu; \
 	  eval "$$(bin/hpctl-emu up --resource-seconds 0.3 --cluster-seconds 8)"; trap 'bin/hpctl-emu down' EXIT; \
-	  echo "\$$ hpctl deploy eks -f examples/eks-quickstart.yaml --templates-bucket hpctl-demo-templates --stand-ins"; \
+	  printf '%s\n' '$$ hpctl deploy eks -f examples/eks-quickstart.yaml \' '    --templates-bucket hpctl-demo-templates --stand-ins'; \
 	  $(BIN) deploy eks -f examples/eks-quickstart.yaml --templates-bucket hpctl-demo-templates --stand-ins; \
 	  echo; echo "\$$ hpctl status ml-cluster"; $(BIN) status ml-cluster; \
 	  echo; echo "\$$ hpctl destroy ml-cluster --yes"; $(BIN) destroy ml-cluster --yes; \
-	  echo; echo "\$$ hpctl-emu inventory   # what is left: only the demo's template bucket, which is not the deployment's"; \
+	  echo; echo "\$$ hpctl-emu inventory   # left: only the demo's template bucket"; \
 	  bin/hpctl-emu inventory
 
 emu-up: ## start the local AWS emulator; eval "$$(make -s emu-up)" points this shell at it

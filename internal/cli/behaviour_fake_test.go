@@ -97,7 +97,8 @@ func TestDeployChangedParameterGoesThroughAChangeSet(t *testing.T) {
 	}
 	code, out, errOut = deployOn(t, f, "eks", bigger, "--yes")
 	for _, want := range []string{"StorageCapacity  1200 → 2400", "> FsxFilesystemStack (AWS::CloudFormation::Stack)",
-		"> FSxLustreFileSystem (AWS::FSx::FileSystem): StorageCapacity", "0 to add, 1 to change, 0 to remove.",
+		"> FSxLustreFileSystem (AWS::FSx::FileSystem): StorageCapacity", "0 to add, 3 to change, 0 to remove (2 of the changes may come to nothing",
+		"> HyperPodClusterStack (AWS::CloudFormation::Stack): TemplateURL may change (reads HyperPodParamClusterStack.Outputs.HyperPodClusterTemplateUrlOutput",
 		"UPDATE_COMPLETE              FsxFilesystemStack/FSxLustreFileSystem (AWS::FSx::FileSystem)", "✓ hpctl-ml-cluster UPDATE_COMPLETE"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

@@ -122,8 +122,13 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 			}
 		}
 		// The same counts as plan's "Stacks: N to create, M to skip".
-		fmt.Fprintf(ios.Out, "Deploying %s HyperPod cluster %s as stack %s in %s (%d nested stacks, %d skipped)\n",
-			map[string]string{"eks": "EKS", "slurm": "Slurm"}[p.Orchestrator], p.Cluster, p.StackName, p.Region, created, core-created)
+		if err := fitted(ios, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "Deploying %s HyperPod cluster %s as stack %s in %s (%d nested stacks, %d skipped)\n",
+				map[string]string{"eks": "EKS", "slurm": "Slurm"}[p.Orchestrator], p.Cluster, p.StackName, p.Region, created, core-created)
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	prep, err := d.Prepare(ctx, req, prog.Show)
 	if err != nil {

@@ -51,7 +51,11 @@ type Change struct {
 	PhysicalID  string   `json:"physicalId,omitempty"`
 	Replacement string   `json:"replacement,omitempty"`
 	Properties  []string `json:"properties,omitempty"`
-	Nested      []Change `json:"nested,omitempty"`
+	// DependsOn are the attributes of other changed resources this one
+	// reads (CloudFormation's dynamic evaluation, ChangeSource
+	// ResourceAttribute): it changes as they come out, known only then.
+	DependsOn []string `json:"dependsOn,omitempty"`
+	Nested    []Change `json:"nested,omitempty"`
 }
 
 // Counts returns how many resources the changes add, modify and remove,
@@ -128,6 +132,10 @@ func (d *Deployer) changes(ctx context.Context, id string, first *cloudformation
 			for _, det := range rc.Details {
 				if det.Target != nil && det.Target.Name != nil && !slices.Contains(ch.Properties, *det.Target.Name) {
 					ch.Properties = append(ch.Properties, *det.Target.Name)
+				}
+				if cause := aws.ToString(det.CausingEntity); det.Evaluation == cftypes.EvaluationTypeDynamic &&
+					det.ChangeSource == cftypes.ChangeSourceResourceAttribute && cause != "" && !slices.Contains(ch.DependsOn, cause) {
+					ch.DependsOn = append(ch.DependsOn, cause)
 				}
 			}
 			if nested := aws.ToString(rc.ChangeSetId); nested != "" && nested != id {

@@ -425,3 +425,56 @@ func (f *fixture) nodesUp(name string, n int32) *sagemaker.DescribeClusterOutput
 		}
 	}
 }
+
+const chainedTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Value: {Type: String, Default: one}
+Resources:
+  AppStack:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://tpl.s3.us-west-2.amazonaws.com/app.yaml
+      Parameters: {Value: !Ref Value}
+  UserStack:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://tpl.s3.us-west-2.amazonaws.com/app.yaml
+      Parameters: {Value: !Join ["-", [!GetAtt AppStack.Outputs.Name, user]]}
+`
+
+// A resource that reads an attribute of one the update modifies is
+// previewed as CloudFormation previews it: a dynamic modification whose
+// detail names the attribute (Evaluation Dynamic, ChangeSource
+// ResourceAttribute, CausingEntity), a nested stack updated in place.
+func TestAChangeSetPreviewsWhatReadsAChangedOutput(t *testing.T) {
+	f := setup(t, Settings{ResourceSeconds: 0.02})
+	f.put("tpl", "app.yaml", appTemplate)
+	f.create("chain", chainedTemplate)
+	f.settle("chain")
+	out, err := f.c.CloudFormation.CreateChangeSet(f.ctx, &cloudformation.CreateChangeSetInput{
+		StackName: aws.String("chain"), ChangeSetName: aws.String("two"), ChangeSetType: cftypes.ChangeSetTypeUpdate,
+		TemplateBody: aws.String(chainedTemplate), Parameters: []cftypes.Parameter{param("Value", "two")}, IncludeNestedStacks: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := f.describeChangeSet(aws.ToString(out.Id))
+	if got := changeLines(cs); !slices.Equal(got, []string{"Modify AppStack Parameters.Value", "Modify UserStack Parameters"}) {
+		t.Errorf("changes %v", got)
+	}
+	for _, c := range cs.Changes {
+		rc := c.ResourceChange
+		if aws.ToString(rc.LogicalResourceId) != "UserStack" {
+			continue
+		}
+		d := rc.Details[0]
+		if rc.Replacement != cftypes.ReplacementFalse || d.Evaluation != cftypes.EvaluationTypeDynamic ||
+			d.ChangeSource != cftypes.ChangeSourceResourceAttribute || aws.ToString(d.CausingEntity) != "AppStack.Outputs.Name" {
+			t.Errorf("UserStack: replacement %s, detail %s %s %s", rc.Replacement, d.Evaluation, d.ChangeSource, aws.ToString(d.CausingEntity))
+		}
+	}
+	if _, err := f.c.CloudFormation.ExecuteChangeSet(f.ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: out.Id}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle("chain")
+	inOrder(t, f.events("chain"), "AppStack UPDATE_COMPLETE", "UserStack UPDATE_IN_PROGRESS", "UserStack UPDATE_COMPLETE")
+}

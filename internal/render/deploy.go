@@ -51,7 +51,11 @@ func ChangeSetText(w io.Writer, stack string, cs *deploy.ChangeSet) error {
 		changeTree(&b, cs.Changes, 1)
 	}
 	add, mod, rm := deploy.Counts(cs.Changes)
-	fmt.Fprintf(&b, "\n%d to add, %d to change, %d to remove.\n", add, mod, rm)
+	fmt.Fprintf(&b, "\n%d to add, %d to change, %d to remove", add, mod, rm)
+	if n := dynamicChanges(cs.Changes); n > 0 {
+		fmt.Fprintf(&b, " (%d of the changes may come to nothing: CloudFormation knows them only as the update runs)", n)
+	}
+	fmt.Fprintln(&b, ".")
 	if len(cs.Replaces) > 0 {
 		fmt.Fprintln(&b, "\nThis update cannot be made in place:")
 		for _, r := range cs.Replaces {
@@ -60,6 +64,18 @@ func ChangeSetText(w io.Writer, stack string, cs *deploy.ChangeSet) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// dynamicChanges counts the changes that depend on what others produce.
+func dynamicChanges(changes []deploy.Change) int {
+	n := 0
+	for _, c := range changes {
+		if len(c.DependsOn) > 0 {
+			n++
+		}
+		n += dynamicChanges(c.Nested)
+	}
+	return n
 }
 
 // groupChange is one group's line: "workers: InstanceCount 2 → 3",
@@ -110,6 +126,9 @@ func changeTree(b *bytes.Buffer, changes []deploy.Change, depth int) {
 		}
 		if len(c.Properties) > 0 && c.Nested == nil {
 			line += ": " + strings.Join(c.Properties, ", ")
+		}
+		if len(c.DependsOn) > 0 {
+			line += " may change (reads " + strings.Join(c.DependsOn, ", ") + ", known only as the update runs)"
 		}
 		fmt.Fprintln(b, line)
 		changeTree(b, c.Nested, depth+1)

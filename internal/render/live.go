@@ -6,6 +6,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hpctl/hpctl/internal/deploy"
 	"github.com/hpctl/hpctl/internal/watch"
@@ -67,11 +68,11 @@ func (l *Live) Show(u watch.Update) {
 	case watch.Summary:
 		l.clear()
 		l.tick = nil
-		summaryText(l.w, u, l.opt.Color)
+		l.print(func(w io.Writer) { summaryText(w, u, l.opt.Color) })
 	case deploy.Destroyed:
 		l.clear()
 		l.tick = nil
-		destroyedText(l.w, u, l.opt.Color)
+		l.print(func(w io.Writer) { destroyedText(w, u, l.opt.Color) })
 	}
 }
 
@@ -97,8 +98,17 @@ func (l *Live) event(e watch.Event) {
 // above prints a line that stays, above the frame.
 func (l *Live) above(text string) {
 	l.clear()
-	fmt.Fprintln(l.w, text)
+	l.print(func(w io.Writer) { fmt.Fprintln(w, text) })
 	l.redraw()
+}
+
+// print writes text that stays on the screen, wrapped between words to the
+// terminal's width (the frame is cut instead: it is redrawn).
+func (l *Live) print(write func(io.Writer)) {
+	width, _ := l.opt.Size()
+	w := NewWrapped(l.w, max(width-1, 0))
+	write(w)
+	_ = w.Flush() // l.w is the terminal; a failed write has nowhere to be told
 }
 
 // clear erases the last frame.
@@ -128,9 +138,12 @@ func (l *Live) redraw() {
 func (l *Live) frame(maxLines int) []string {
 	t := l.tick
 	var head, working, done []string
+	// The stacks' rows share their columns: name, status, counts.
+	type row struct{ left, status, counts string }
+	rows := make([]row, len(t.Stacks))
+	nameW, statusW := 0, 0
 	for i, s := range t.Stacks {
-		depth := strings.Count(s.Path, "/")
-		indent := strings.Repeat("  ", depth)
+		indent := strings.Repeat("  ", strings.Count(s.Path, "/"))
 		name := s.Path
 		if i > 0 {
 			name = s.Path[strings.LastIndexByte(s.Path, '/')+1:]
@@ -149,12 +162,19 @@ func (l *Live) frame(maxLines int) []string {
 		if s.Failed > 0 {
 			counts += fmt.Sprintf(", %d failed", s.Failed)
 		}
-		line := fmt.Sprintf("%s%s %s  %s  (%s)", indent, mark(s.Status), name, colorStatus(status, l.opt.Color), counts)
+		rows[i] = row{indent + mark(s.Status) + " " + name, status, counts}
+		nameW, statusW = max(nameW, utf8.RuneCountInString(rows[i].left)), max(statusW, len(status))
+	}
+	for i, s := range t.Stacks {
+		r := rows[i]
+		pad := strings.Repeat(" ", nameW-utf8.RuneCountInString(r.left))
+		line := fmt.Sprintf("%s%s  %s%s  (%s)", r.left, pad, colorStatus(r.status, l.opt.Color), strings.Repeat(" ", statusW-len(r.status)), r.counts)
 		switch {
 		case i == 0:
 			head = append(head, line+"  "+t.Elapsed.String())
 		case strings.HasSuffix(s.Status, "_IN_PROGRESS"):
 			working = append(working, line)
+			indent := strings.Repeat("  ", strings.Count(s.Path, "/"))
 			for _, id := range l.working[s.Path] {
 				if typ := l.types[s.Path+"/"+id]; typ != "AWS::CloudFormation::Stack" {
 					working = append(working, fmt.Sprintf("%s    %s (%s)", indent, id, typ))

@@ -78,8 +78,9 @@ func wrapLine(line string, width int) string {
 
 // tokens splits a line into runs of spaces and runs of anything else; a
 // run longer than room (a URL, a JSON value) is split after its commas and
-// slashes, the places such text is read in pieces, and a piece still too
-// long (a host name) after its dots.
+// slashes, the places such text is read in pieces, a piece still too
+// long (a host name) after its dots, and then (a resource name) after its
+// hyphens and underscores.
 func tokens(line string, room int) []string {
 	var out []string
 	start := 0
@@ -88,10 +89,16 @@ func tokens(line string, room int) []string {
 			tok := line[start:i]
 			if tok[0] != ' ' && visible(tok) > room {
 				for _, p := range splitAfter(tok, ",/") {
-					if visible(p) > room {
-						out = append(out, splitAfter(p, ".")...) // a long host name
-					} else {
+					if visible(p) <= room {
 						out = append(out, p)
+						continue
+					}
+					for _, q := range splitAfter(p, ".") { // a long host name
+						if visible(q) > room {
+							out = append(out, splitAfter(q, "-_")...) // a long resource name
+						} else {
+							out = append(out, q)
+						}
 					}
 				}
 			} else {

@@ -21,6 +21,8 @@ func TestWrapped(t *testing.T) {
 			"      usw2-az1, usw2-az2 because network.vpc.cidr is set and\n" +
 			"      the template's condition CreateVPCStackCondition holds\n"},
 		{"a word longer than the line", "x " + strings.Repeat("y", 30) + "\n", 20, "x\n    " + strings.Repeat("y", 30) + "\n"},
+		{"a long resource name", "    eksctl-sagemaker-ml-cluster-eks-addon-iamserviceaccount\n", 30,
+			"    eksctl-sagemaker-ml-\n        cluster-eks-addon-\n        iamserviceaccount\n"},
 	} {
 		var b strings.Builder
 		w := NewWrapped(&b, tc.width)
@@ -35,7 +37,7 @@ func TestWrapped(t *testing.T) {
 				t.Errorf("%s: %d columns: %q", tc.name, len(line), line)
 			}
 		}
-		if strings.Join(strings.Fields(b.String()), " ") != strings.Join(strings.Fields(tc.in), " ") {
+		if strings.Join(strings.Fields(b.String()), "") != strings.Join(strings.Fields(tc.in), "") {
 			t.Errorf("%s: the words changed", tc.name)
 		}
 	}

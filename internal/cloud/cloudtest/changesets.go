@@ -39,9 +39,11 @@ type changeSet struct {
 type change struct {
 	action, id, typ, physical, replacement string
 	properties                             []string
-	nested                                 []*change
-	nestedID                               string
-	childRun                               played
+	// causes are the attributes of changed resources a dynamic change reads.
+	causes   []string
+	nested   []*change
+	nestedID string
+	childRun played
 }
 
 func validation(format string, args ...any) error {
@@ -178,7 +180,50 @@ func (f *Fake) diff(s *Stack, next played, nested bool) ([]*change, error) {
 			out = append(out, ch)
 		}
 	}
-	return append(out, removed(s, order)...), nil
+	return append(append(out, dynamic(s, ev, order, out)...), removed(s, order)...), nil
+}
+
+// dynamic are the changes CloudFormation previews as dynamic: a resource
+// whose properties read an attribute (a nested stack's output) of one the
+// update modifies changes as that attribute comes out (Evaluation Dynamic,
+// ChangeSource ResourceAttribute; API reference, ResourceChangeDetail).
+// The hosted cluster stack is one: its TemplateURL is an output of the
+// stack whose Lambda re-renders the cluster template.
+func dynamic(s *Stack, ev *template.Evaluation, order []string, changes []*change) []*change {
+	touched := map[string]bool{}
+	for _, c := range changes {
+		touched[c.id] = touched[c.id] || c.action == "Modify" || c.action == "Add"
+	}
+	var out []*change
+	for grew := true; grew; {
+		grew = false
+		for _, id := range order {
+			old := s.res[id]
+			if _, seen := touched[id]; seen || old == nil || s.gone(id) {
+				continue
+			}
+			values, _, err := ev.ResolveProperties(id)
+			if err != nil {
+				continue
+			}
+			ch := &change{action: "Modify", id: id, typ: old.typ, physical: old.physical, replacement: "False"}
+			for _, k := range slices.Sorted(maps.Keys(values)) {
+				for _, r := range values[k].Refs.Resources {
+					if r.Attr != "" && touched[r.ID] {
+						ch.properties = append(ch.properties, k)
+						ch.causes = append(ch.causes, r.String())
+					}
+				}
+			}
+			if len(ch.causes) > 0 {
+				if old.typ != stackType {
+					ch.replacement = "Conditional"
+				}
+				out, touched[id], grew = append(out, ch), true, true
+			}
+		}
+	}
+	return out
 }
 
 // diffOne is the change to one resource, nil for none. An update asks it
@@ -321,9 +366,12 @@ func (f *Fake) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeC
 		if ch.nestedID != "" {
 			rc.ChangeSetId = aws.String(ch.nestedID)
 		}
-		for _, p := range ch.properties {
-			rc.Details = append(rc.Details, cftypes.ResourceChangeDetail{Target: &cftypes.ResourceTargetDefinition{
-				Attribute: cftypes.ResourceAttributeProperties, Name: aws.String(p)}})
+		for i, p := range ch.properties {
+			d := cftypes.ResourceChangeDetail{Target: &cftypes.ResourceTargetDefinition{Attribute: cftypes.ResourceAttributeProperties, Name: aws.String(p)}}
+			if i < len(ch.causes) {
+				d.Evaluation, d.ChangeSource, d.CausingEntity = cftypes.EvaluationTypeDynamic, cftypes.ChangeSourceResourceAttribute, aws.String(ch.causes[i])
+			}
+			rc.Details = append(rc.Details, d)
 		}
 		out.Changes = append(out.Changes, cftypes.Change{Type: cftypes.ChangeTypeResource, ResourceChange: rc})
 	}

@@ -15,6 +15,7 @@ with; for a nested stack, its parameters or its template body differ.
 """
 
 import copy
+import re
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
@@ -114,7 +115,67 @@ def diff(stack, template_dict, params):
     for logical_id, rec in recs.items():
         if rec.status in LIVE and logical_id not in wanted:
             changes.append(Change("Remove", logical_id, rec.resource_type, rec.physical_id))
-    return changes
+    return changes + dynamic_changes(wanted, recs, changes)
+
+
+def attribute_refs(value):
+    """The (logical ID, attribute) pairs a template value reads with
+    Fn::GetAtt, in either form, or with ${X.Attr} in Fn::Sub."""
+    out = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "Fn::GetAtt":
+                parts = v.split(".", 1) if isinstance(v, str) else list(v)
+                if len(parts) == 2 and isinstance(parts[0], str):
+                    out.append((parts[0], str(parts[1])))
+            elif k == "Fn::Sub":
+                text = v if isinstance(v, str) else (v[0] if v else "")
+                out += [tuple(m.split(".", 1)) for m in re.findall(r"\$\{([A-Za-z0-9]+\.[A-Za-z0-9.]+)\}", text)]
+                if isinstance(v, list):
+                    out += attribute_refs(v[1:])
+            else:
+                out += attribute_refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            out += attribute_refs(v)
+    return out
+
+
+def dynamic_changes(wanted, recs, changes):
+    """What CloudFormation previews as a dynamic modification: a resource
+    whose properties read an attribute (an output, for a nested stack) of a
+    resource the update modifies, so that its own change is known only as
+    the update runs. Its detail says so: Evaluation Dynamic, ChangeSource
+    ResourceAttribute, CausingEntity X.Attr (API reference,
+    ResourceChangeDetail). The hosted cluster stack is one: its TemplateURL
+    is an output of the stack whose Lambda re-renders the cluster template."""
+    touched = {c.logical_resource_id for c in changes if c.action == "Modify"}
+    seen = {c.logical_resource_id for c in changes}
+    out = []
+    grew = True
+    while grew:
+        grew = False
+        for logical_id, entry in wanted.items():
+            rec = recs.get(logical_id)
+            if logical_id in seen or rec is None or rec.status not in LIVE:
+                continue
+            causes = [(x, a) for x, a in attribute_refs(entry.get("Properties") or {}) if x in touched]
+            if not causes:
+                continue
+            # A nested stack is updated in place whatever its TemplateURL
+            # and Parameters become (AWS::CloudFormation::Stack: "Update
+            # requires: No interruption"); another resource may be replaced.
+            stack = rec.resource_type == STACK_TYPE
+            change = Change("Modify", logical_id, rec.resource_type, rec.physical_id, "False" if stack else "Conditional")
+            props = entry.get("Properties") or {}
+            change.details = [{"Target": {"Attribute": "Properties", "Name": k, "RequiresRecreation": "Never" if stack else "Conditionally"},
+                               "Evaluation": "Dynamic", "ChangeSource": "ResourceAttribute", "CausingEntity": f"{x}.{a}"}
+                              for k in sorted(props) for x, a in attribute_refs(props[k]) if x in touched]
+            out.append(change)
+            seen.add(logical_id)
+            touched.add(logical_id)
+            grew = True
+    return out
 
 
 def has_leaf_changes(changes):
