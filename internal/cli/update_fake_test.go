@@ -10,13 +10,14 @@ import (
 // changeSetName is the part of a change set's name that differs by run.
 var changeSetName = regexp.MustCompile(`hpctl-\d{8}-\d{6}-[A-Za-z0-9-]+`)
 
-// An update shows what it changes in a group field by field, and marks a
-// change that replaces a group, with what is lost; golden files pin the
-// text and the JSON record of both.
+// An update shows what it changes in a group field by field (and in the
+// Tags parameter tag by tag), and marks a change that replaces a group,
+// with what is lost; golden files pin the text and the JSON record.
 func TestUpdatesYouCanReadGolden(t *testing.T) {
 	for _, tc := range []struct{ name, old, new string }{
 		{"update-scale", "count: 2", "count: 3"},
 		{"update-replace", "instanceType: ml.g5.8xlarge", "instanceType: ml.g5.12xlarge"},
+		{"update-tags", "tags: {team: ml-platform}", "tags: {team: ml-infra, cost: gpu}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := world(t)

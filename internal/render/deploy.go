@@ -36,6 +36,10 @@ func ChangeSetText(w io.Writer, stack string, cs *deploy.ChangeSet) error {
 			if p.Default {
 				to += " (template default)"
 			}
+			if diff, ok := tagDiff(p.Old, p.New); ok {
+				fmt.Fprintf(tw, "  %s\t%s\n", p.Name, diff)
+				continue
+			}
 			fmt.Fprintf(tw, "  %s\t%s → %s\n", p.Name, clip(quoteEmpty(p.Old), 100), clip(to, 100))
 		}
 		tw.Flush()
@@ -106,6 +110,45 @@ func groupChange(b *bytes.Buffer, g deploy.GroupChange) {
 }
 
 // groupsJSON reports a value hpctl's group parameters hold: a JSON array.
+// tagDiff shows a change of a tag list ([{"Key":…,"Value":…}], the Tags
+// parameter) tag by tag: "+ team=ml, - owner=bob, env dev → prod".
+func tagDiff(oldV, newV string) (string, bool) {
+	read := func(v string) (map[string]string, bool) {
+		var tags []struct{ Key, Value *string }
+		if json.Unmarshal([]byte(v), &tags) != nil {
+			return nil, false
+		}
+		out := map[string]string{}
+		for _, t := range tags {
+			if t.Key == nil || t.Value == nil {
+				return nil, false
+			}
+			out[*t.Key] = *t.Value
+		}
+		return out, true
+	}
+	a, okA := read(oldV)
+	b, okB := read(newV)
+	if !okA || !okB {
+		return "", false
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(b)) {
+		switch old, had := a[k]; {
+		case !had:
+			parts = append(parts, "+ "+k+"="+b[k])
+		case old != b[k]:
+			parts = append(parts, fmt.Sprintf("%s %s → %s", k, quoteEmpty(old), quoteEmpty(b[k])))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(a)) {
+		if _, kept := b[k]; !kept {
+			parts = append(parts, "- "+k+"="+a[k])
+		}
+	}
+	return strings.Join(parts, ", "), len(parts) > 0
+}
+
 func groupsJSON(v string) bool {
 	var groups []map[string]any
 	return json.Unmarshal([]byte(v), &groups) == nil

@@ -85,7 +85,8 @@ func scripted(t *testing.T, fail bool) []watch.Update {
 		}
 	}
 	updates := []watch.Update{deploy.Step{Time: f.Now(), Message: "executing change set hpctl-20261128-120000"}}
-	w := watch.New(f, f, watch.Options{Stack: root.ID, Cluster: "ml", Interval: s, Now: f.Now, Sleep: f.Sleep})
+	// The change set says the root has two resources to see to.
+	w := watch.New(f, f, watch.Options{Stack: root.ID, Cluster: "ml", Resources: 2, Interval: s, Now: f.Now, Sleep: f.Sleep})
 	if _, err := w.Run(context.Background(), func(u watch.Update) { updates = append(updates, u) }); err != nil {
 		t.Fatal(err)
 	}
