@@ -112,19 +112,11 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 	req := deploy.Request{Plan: p, Files: files, Scripts: l.scripts, ReplaceFailed: o.replaceFailed, Adopt: o.adopt, NoWait: o.noWait,
 		Description: fmt.Sprintf("hpctl %s deploy of %s", version, p.Cluster)}
 	if !g.JSON() {
-		core, created := 0, 0
-		for _, s := range p.Stacks {
-			if s.Core {
-				core++
-				if s.Action == plan.Create {
-					created++
-				}
-			}
-		}
-		// The same counts as plan's "Stacks: N to create, M to skip".
+		// The same counts as plan's, status's and destroy's.
+		created, skipped := p.NestedStacks()
 		if err := fitted(ios, func(w io.Writer) error {
 			_, err := fmt.Fprintf(w, "Deploying %s HyperPod cluster %s as stack %s in %s (%d nested stacks, %d skipped)\n",
-				map[string]string{"eks": "EKS", "slurm": "Slurm"}[p.Orchestrator], p.Cluster, p.StackName, p.Region, created, core-created)
+				map[string]string{"eks": "EKS", "slurm": "Slurm"}[p.Orchestrator], p.Cluster, p.StackName, p.Region, len(created), len(skipped))
 			return err
 		}); err != nil {
 			return err

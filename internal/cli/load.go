@@ -217,16 +217,7 @@ func (l *loaded) validation() render.Validation {
 		v.Orchestrator = string(l.c.Orchestrator)
 	}
 	if l.plan != nil && v.Valid {
-		for _, s := range l.plan.Stacks {
-			if !s.Core {
-				continue
-			}
-			if s.Action == plan.Create {
-				v.Create = append(v.Create, s.Name)
-			} else {
-				v.Skip = append(v.Skip, s.Name)
-			}
-		}
+		v.Create, v.Skip = l.plan.NestedStacks()
 	}
 	return v
 }

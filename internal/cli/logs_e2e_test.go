@@ -25,7 +25,10 @@ func clusterID(t *testing.T, text string) string {
 // it, hpctl logs shows every node's whole log, by node, as text and NDJSON.
 func TestAFailingLifecycleScriptIsShownWithItsLog(t *testing.T) {
 	log := []string{"[INFO] Running lifecycle script on_create.sh", "[INFO] Installing the NVIDIA driver", "[ERROR] apt-get: unable to fetch nvidia-driver-550", "[ERROR] on_create.sh finished with exit code 100"}
-	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 0.2,
+	// A HyperPod cluster takes minutes to delete, and the evidence is read
+	// in that window; a second of it (not a fifth) keeps a loaded machine's
+	// watch inside it, as AWS's minutes keep a real one.
+	e := onEmulator(t, emulator.Settings{ResourceSeconds: 0.01, ClusterSeconds: 1,
 		LifecycleFailures: []emulator.LifecycleFailure{{Cluster: "ml-cluster", Group: "workers", Message: "Lifecycle script on_create.sh exited with code 100", Log: log}}})
 	code, out, errOut := e.deploy("eks", "../../examples/eks-quickstart.yaml", "--yes")
 	all := out + errOut

@@ -144,6 +144,31 @@ type Group struct {
 	JSON string `json:"json"`
 }
 
+// NestedStacks names the main stack's nested CloudFormation stacks the
+// plan creates and those it skips, by logical ID, as CloudFormation, status
+// and destroy count them: one catalog stack may be two
+// (HyperPodParamClusterStack and HyperPodClusterStack), and what hpctl
+// deploys beside the main stack, or a stack's resources inside another, is
+// none.
+func (p *Plan) NestedStacks() (create, skip []string) {
+	for _, s := range p.Stacks {
+		if s.Kind != catalog.Nested {
+			continue
+		}
+		ids := s.LogicalIDs
+		if len(ids) == 0 {
+			ids = []string{s.Name} // a stack the template does not name yet is one
+		}
+		switch {
+		case s.Action == Create:
+			create = append(create, ids...)
+		case s.Core:
+			skip = append(skip, ids...)
+		}
+	}
+	return create, skip
+}
+
 // Created returns the stacks the plan creates, in catalog order.
 func (p *Plan) Created() []Stack {
 	var out []Stack

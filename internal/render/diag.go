@@ -68,7 +68,7 @@ func ValidationText(w io.Writer, v Validation) error {
 	case !v.Valid:
 		ew.printf("%s\n", v.Headline())
 	default:
-		ew.printf("%s: valid %s spec: %d %s to create, %d to skip", v.File, v.Orchestrator,
+		ew.printf("%s: valid %s spec: %d nested %s to create, %d to skip", v.File, v.Orchestrator,
 			len(v.Create), plural(len(v.Create), "stack", "stacks"), len(v.Skip))
 		if len(v.Warnings) > 0 {
 			ew.printf(", %d %s", len(v.Warnings), plural(len(v.Warnings), "warning", "warnings"))

@@ -76,13 +76,8 @@ func planText(w io.Writer, p *plan.Plan) error {
 			idle = append(idle, s)
 		}
 	}
-	create := 0
-	for _, s := range core {
-		if s.Action == plan.Create {
-			create++
-		}
-	}
-	ew.printf("\nStacks: %d to create, %d to skip\n", create, len(core)-create)
+	create, skip := p.NestedStacks()
+	ew.printf("\nStacks: %d nested stacks to create, %d to skip\n", len(create), len(skip))
 	stackTable(ew, append(core, extra...))
 	if len(idle) > 0 {
 		names := make([]string, len(idle))

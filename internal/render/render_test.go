@@ -18,9 +18,9 @@ func TestValidationText(t *testing.T) {
 		{Validation{File: "c.yaml", Errors: []spec.Diagnostic{errDiag}, Warnings: []spec.Diagnostic{warn}},
 			"c.yaml:1:1: warning: ssm: careful\nc.yaml:3:5: metadata.name: is required\nc.yaml: 1 error, 1 warning\n"},
 		{Validation{File: "c.yaml", Valid: true, Orchestrator: "slurm", Create: []string{"A", "B"}, Skip: []string{"C"}},
-			"c.yaml: valid slurm spec: 2 stacks to create, 1 to skip\n"},
+			"c.yaml: valid slurm spec: 2 nested stacks to create, 1 to skip\n"},
 		{Validation{File: "c.yaml", Valid: true, Orchestrator: "eks", Create: []string{"A"}, Warnings: []spec.Diagnostic{warn}},
-			"c.yaml:1:1: warning: ssm: careful\nc.yaml: valid eks spec: 1 stack to create, 0 to skip, 1 warning\n"},
+			"c.yaml:1:1: warning: ssm: careful\nc.yaml: valid eks spec: 1 nested stack to create, 0 to skip, 1 warning\n"},
 	} {
 		var b bytes.Buffer
 		if err := ValidationText(&b, tc.v); err != nil {

@@ -31,8 +31,11 @@ func (w *Watcher) describeCluster(ctx context.Context) (*Cluster, error) {
 		w.emit(*c)
 	}
 	w.cluster = c
-	if c.Status == "Failed" && !w.opt.Deleting {
-		w.evidence(ctx) // now: the rollback that follows deletes the cluster and its events
+	if (c.Status == "Failed" || c.Status == "Deleting") && !w.opt.Deleting {
+		// Now: the rollback deletes the cluster and its events. A cluster
+		// deleted while hpctl creates or updates it is a rollback's, and a
+		// watch that missed its Failed moment still has this one.
+		w.evidence(ctx)
 	}
 	return c, nil
 }
