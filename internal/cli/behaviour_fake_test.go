@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -529,5 +531,37 @@ func TestWatchHasAHeaderAndTheOutputs(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "Watching hpctl-ml-cluster in us-west-2, from the start of its last operation\n") ||
 		!strings.Contains(out, "\nOutputs:\n  OutputEKSClusterArn") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// One count of nested stacks, whichever command says it: the plan's
+// "to create", the deploy's header and its final tree, CloudFormation's
+// own and destroy's plan name the same number for each quickstart.
+func TestEveryCommandCountsTheNestedStacksAlike(t *testing.T) {
+	for _, c := range []struct{ orch, spec, stack string }{
+		{"eks", "../../examples/eks-quickstart.yaml", "hpctl-ml-cluster"},
+		{"slurm", "../../examples/slurm-quickstart.yaml", "hpctl-slurm-cluster"},
+	} {
+		t.Run(c.orch, func(t *testing.T) {
+			f := world(t)
+			_, planOut, _ := onFake(t, f, "plan", "-f", c.spec)
+			m := regexp.MustCompile(`Stacks: (\d+) nested stacks to create, (\d+) to skip`).FindStringSubmatch(planOut)
+			if m == nil {
+				t.Fatalf("plan:\n%s", planOut)
+			}
+			n := m[1]
+			code, out, errOut := deployOn(t, f, c.orch, c.spec, "--yes")
+			rows := regexp.MustCompile(`(?m)^  \S+Stack\s+CREATE_COMPLETE\s+\S+$`).FindAllString(out[strings.LastIndex(out, "✓"):], -1)
+			if code != 0 || !strings.Contains(out, "("+n+" nested stacks, "+m[2]+" skipped)") || strconv.Itoa(len(rows)) != n {
+				t.Fatalf("deploy: exit %d, want %s nested stacks\n%s%s", code, n, out, errOut)
+			}
+			if got := nestedOf(t, f, c.stack); strconv.Itoa(len(got)) != n {
+				t.Errorf("CloudFormation holds %d nested stacks %v, the plan said %s", len(got), got, n)
+			}
+			_, out, _ = onFake(t, f, "destroy", c.stack, "--dry-run")
+			if !strings.Contains(out, "deletes its "+n+" nested stacks") {
+				t.Errorf("destroy --dry-run, want %s nested stacks:\n%s", n, out)
+			}
+		})
 	}
 }
