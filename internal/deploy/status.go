@@ -87,7 +87,7 @@ type Node struct {
 	Group  string    `json:"instanceGroup"`
 	Type   string    `json:"instanceType"`
 	Status string    `json:"status"`
-	Launch time.Time `json:"launchTime"`
+	Launch time.Time `json:"launchTime,omitzero"` // none for a node not launched yet
 }
 
 // Status reads a deployment: the stack tree, outputs, cluster and nodes.

@@ -226,7 +226,11 @@ func StatusText(w io.Writer, s *deploy.Status, loc *time.Location) error {
 			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "\n  NODE\tGROUP\tTYPE\tSTATUS\tLAUNCHED")
 			for _, n := range s.Nodes {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", n.ID, n.Group, n.Type, n.Status, n.Launch.In(loc).Format("2006-01-02 15:04"))
+				launched := "-" // a node HyperPod has not launched yet
+				if !n.Launch.IsZero() {
+					launched = n.Launch.In(loc).Format("2006-01-02 15:04")
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", n.ID, n.Group, n.Type, n.Status, launched)
 			}
 			tw.Flush()
 		}

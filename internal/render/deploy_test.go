@@ -38,7 +38,8 @@ func TestStatusGolden(t *testing.T) {
 				Problems: []string{"hpctl-ml/HyperPodClusterStack/Cluster (AWS::SageMaker::Cluster): capacity"}}},
 		Cluster: &watch.Cluster{Name: "ml", Status: "InService", Groups: []watch.GroupState{{Name: "workers", Type: "ml.g5.8xlarge", Current: 2, Target: 2, Status: "InService"}}},
 		Nodes: []deploy.Node{{ID: "i-1", Group: "workers", Type: "ml.g5.8xlarge", Status: "Running", Launch: at},
-			{ID: "i-2", Group: "workers", Type: "ml.g5.8xlarge", Status: "Running", Launch: at}},
+			{ID: "i-2", Group: "workers", Type: "ml.g5.8xlarge", Status: "Running", Launch: at},
+			{ID: "i-3", Group: "workers", Type: "ml.g5.8xlarge", Status: "Pending"}}, // not launched yet
 		Outputs: map[string]string{"OutputVpcId": "vpc-1", "OutputHyperPodClusterArn": "arn:aws:sagemaker:us-west-2:123456789012:cluster/ml"}}
 	var b bytes.Buffer
 	if err := StatusText(&b, st, time.UTC); err != nil {

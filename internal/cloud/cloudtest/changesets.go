@@ -700,7 +700,8 @@ func (f *Fake) DeleteCluster(_ context.Context, in *sagemaker.DeleteClusterInput
 	return &sagemaker.DeleteClusterOutput{}, nil
 }
 
-// ListClusterNodes lists a node for each instance a group holds now.
+// ListClusterNodes lists a node for each instance a group holds now,
+// launched when the cluster came to the state it is in.
 func (f *Fake) ListClusterNodes(_ context.Context, in *sagemaker.ListClusterNodesInput, _ ...func(*sagemaker.Options)) (*sagemaker.ListClusterNodesOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -716,7 +717,7 @@ func (f *Fake) ListClusterNodes(_ context.Context, in *sagemaker.ListClusterNode
 		for i := range aws.ToInt32(g.CurrentCount) {
 			out.ClusterNodeSummaries = append(out.ClusterNodeSummaries, smtypes.ClusterNodeSummary{InstanceGroupName: g.InstanceGroupName,
 				InstanceId: aws.String(fmt.Sprintf("i-%s%04d", aws.ToString(g.InstanceGroupName), i)), InstanceType: g.InstanceType,
-				InstanceStatus: &smtypes.ClusterInstanceStatusDetails{Status: smtypes.ClusterInstanceStatusRunning}})
+				InstanceStatus: &smtypes.ClusterInstanceStatusDetails{Status: smtypes.ClusterInstanceStatusRunning}, LaunchTime: aws.Time(f.start.Add(cur.At))})
 		}
 	}
 	return out, nil
