@@ -112,13 +112,7 @@ func runDeploy(cmd *cobra.Command, ios *IO, g *Globals, o *deployOptions, orch s
 	req := deploy.Request{Plan: p, Files: files, Scripts: l.scripts, ReplaceFailed: o.replaceFailed, Adopt: o.adopt, NoWait: o.noWait,
 		Description: fmt.Sprintf("hpctl %s deploy of %s", version, p.Cluster)}
 	if !g.JSON() {
-		// The same counts as plan's, status's and destroy's.
-		created, skipped := p.NestedStacks()
-		if err := fitted(ios, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "Deploying %s HyperPod cluster %s as stack %s in %s (%d nested stacks, %d skipped)\n",
-				map[string]string{"eks": "EKS", "slurm": "Slurm"}[p.Orchestrator], p.Cluster, p.StackName, p.Region, len(created), len(skipped))
-			return err
-		}); err != nil {
+		if err := fitted(ios, func(w io.Writer) error { return render.DeployHeader(w, p) }); err != nil {
 			return err
 		}
 	}

@@ -26,7 +26,7 @@ func DestroyPlanText(w io.Writer, t *deploy.Target) error {
 		_, err := w.Write(b.Bytes())
 		return err
 	}
-	orch := map[string]string{"eks": "EKS", "slurm": "Slurm"}[t.Orchestrator]
+	orch := Orchestrator(t.Orchestrator)
 	if t.Stack != nil {
 		fmt.Fprintf(&b, "Destroy: %s deployment %s in %s (%s)\n", orch, t.StackName, t.Region, t.Status)
 	} else {

@@ -34,13 +34,23 @@ func trimLines(b []byte) []byte {
 	return bytes.Join(lines, []byte("\n"))
 }
 
+// Orchestrator is the orchestrator's name as a sentence says it.
+func Orchestrator(o string) string {
+	return map[string]string{"eks": "EKS", "slurm": "Slurm"}[o]
+}
+
+// DeployHeader is the deploy's first line: what, where, and the nested
+// stacks counted as plan, status and destroy count them.
+func DeployHeader(w io.Writer, p *plan.Plan) error {
+	created, skipped := p.NestedStacks()
+	_, err := fmt.Fprintf(w, "Deploying %s HyperPod cluster %s as stack %s in %s (%d nested stacks, %d skipped)\n",
+		Orchestrator(p.Orchestrator), p.Cluster, p.StackName, p.Region, len(created), len(skipped))
+	return err
+}
+
 func planText(w io.Writer, p *plan.Plan) error {
 	ew := &errWriter{w: w}
-	orch := strings.ToUpper(p.Orchestrator[:1]) + p.Orchestrator[1:]
-	if p.Orchestrator == "eks" {
-		orch = "EKS"
-	}
-	ew.printf("Plan: %s HyperPod cluster %s in %s\n\n", orch, p.Cluster, p.Region)
+	ew.printf("Plan: %s HyperPod cluster %s in %s\n\n", Orchestrator(p.Orchestrator), p.Cluster, p.Region)
 
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  Main stack\t%s\n", p.StackName)

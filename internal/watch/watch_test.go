@@ -289,15 +289,21 @@ func TestOperationBoundaries(t *testing.T) {
 	}
 }
 
+// clusterStacks scripts the start of a root whose one nested stack, begun
+// at 1 s, makes the cluster "ml"; the caller scripts the rest.
+func clusterStacks(f *cloudtest.Fake) (root, hp *cloudtest.Stack) {
+	root, hp = f.Stack("hpctl-ml"), f.Stack("hpctl-ml-HyperPodClusterStack-Q")
+	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
+		Nested(1*s, "HyperPodClusterStack", hp, "CREATE_IN_PROGRESS", "Resource creation Initiated")
+	hp.Status(1*s, "CREATE_IN_PROGRESS", "")
+	return root, hp
+}
+
 // clusterTree scripts a root whose one nested stack makes the cluster "ml".
 func clusterTree(f *cloudtest.Fake) *cloudtest.Stack {
-	root := f.Stack("hpctl-ml")
-	hp := f.Stack("hpctl-ml-HyperPodClusterStack-Q")
-	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
-		Nested(1*s, "HyperPodClusterStack", hp, "CREATE_IN_PROGRESS", "Resource creation Initiated").
-		Nested(4*s, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").Status(5*s, "CREATE_COMPLETE", "")
-	hp.Status(1*s, "CREATE_IN_PROGRESS", "").
-		Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
+	root, hp := clusterStacks(f)
+	root.Nested(4*s, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").Status(5*s, "CREATE_COMPLETE", "")
+	hp.Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
 		Resource(4*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_COMPLETE", "").Status(4*s, "CREATE_COMPLETE", "")
 	return root
 }
@@ -375,18 +381,45 @@ func TestInServiceIsNotDoneUntilEveryGroupHasItsNodes(t *testing.T) {
 	}
 }
 
+// A rollback may delete the failed cluster before the watch reads it
+// Failed, and its events go with it: a cluster read Deleting while the
+// watch follows a create is the moment to read the failed nodes' details
+// (HyperPod's FailureMessage), not after, when only the event's summary
+// was kept.
+func TestAClusterSeenOnlyDeletingStillGivesItsNodesMessages(t *testing.T) {
+	f := cloudtest.New()
+	root, hp := clusterStacks(f)
+	root.Nested(8*s, "HyperPodClusterStack", hp, "CREATE_FAILED", "Embedded stack failed").
+		Status(9*s, "ROLLBACK_IN_PROGRESS", "").Status(10*s, "ROLLBACK_COMPLETE", "")
+	hp.Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
+		Resource(6*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_FAILED", "Cluster ml failed: Lifecycle scripts did not run successfully").
+		Status(7*s, "CREATE_FAILED", "")
+	groups := []cloudtest.GroupDetails{cloudtest.Group("workers", 0, 1)}
+	f.Cluster("ml", cloudtest.ClusterState{At: 2 * s, Status: "Creating", Groups: groups},
+		cloudtest.ClusterState{At: 3 * s, Status: "Deleting", Groups: groups},
+		cloudtest.ClusterState{At: 5 * s, Missing: true})
+	f.Events["ml"] = []smtypes.ClusterEventDetail{{EventId: aws.String("e1"), ClusterName: aws.String("ml"), EventTime: aws.Time(f.Now().Add(3 * s)),
+		ResourceType: smtypes.ClusterEventResourceTypeInstance, EventLevel: smtypes.ClusterEventLevelError, InstanceGroupName: aws.String("workers"),
+		InstanceId: aws.String("i-0b"), Description: aws.String("Instance i-0b failed"),
+		EventDetails: &smtypes.EventDetails{EventMetadata: &smtypes.EventMetadataMemberInstance{Value: smtypes.InstanceMetadata{
+			FailureMessage: aws.String("Lifecycle script on_create.sh exited with code 100")}}}}}
+	sum, _, err := run(t, f, Options{Stack: root.ID, Cluster: "ml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "nodes: i-0b (workers): Lifecycle script on_create.sh exited with code 100"; sum.Succeeded || sum.RootCause == nil || !strings.Contains(sum.RootCause.String(), want) {
+		t.Errorf("succeeded %v, cause %v; want it to name %q", sum.Succeeded, sum.RootCause, want)
+	}
+}
+
 // While the cluster stays the same its reads are spaced out, up to one in
 // five polls; a change brings them back to every poll, and so does each
 // event of the cluster resource, so that its end is shown at once.
 func TestAnUnchangingClusterIsReadLessOften(t *testing.T) {
 	f := cloudtest.New()
-	root := f.Stack("hpctl-ml")
-	hp := f.Stack("hpctl-ml-HyperPodClusterStack-Q")
-	root.Status(0, "CREATE_IN_PROGRESS", "User Initiated").
-		Nested(1*s, "HyperPodClusterStack", hp, "CREATE_IN_PROGRESS", "Resource creation Initiated").
-		Nested(61*s, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").Status(61*s, "CREATE_COMPLETE", "")
-	hp.Status(1*s, "CREATE_IN_PROGRESS", "").
-		Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
+	root, hp := clusterStacks(f)
+	root.Nested(61*s, "HyperPodClusterStack", hp, "CREATE_COMPLETE", "").Status(61*s, "CREATE_COMPLETE", "")
+	hp.Resource(2*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_IN_PROGRESS", "").
 		Resource(61*s, "NewHyperPodCluster", "AWS::SageMaker::Cluster", "CREATE_COMPLETE", "").Status(61*s, "CREATE_COMPLETE", "")
 	f.Cluster("ml", cloudtest.ClusterState{At: 2 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 0, 2)}},
 		cloudtest.ClusterState{At: 40 * s, Status: "Creating", Groups: []cloudtest.GroupDetails{cloudtest.Group("workers", 1, 2)}},

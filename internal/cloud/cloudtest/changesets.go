@@ -708,9 +708,9 @@ func (f *Fake) ListClusterNodes(_ context.Context, in *sagemaker.ListClusterNode
 	if err := f.call("ListClusterNodes"); err != nil {
 		return nil, err
 	}
-	cur := f.clusterNow(aws.ToString(in.ClusterName))
-	if cur == nil {
-		return nil, &smtypes.ResourceNotFound{Message: aws.String("Could not find cluster '" + aws.ToString(in.ClusterName) + "'.")}
+	cur, err := f.existing(aws.ToString(in.ClusterName))
+	if err != nil {
+		return nil, err
 	}
 	out := &sagemaker.ListClusterNodesOutput{}
 	for _, g := range cur.Groups {

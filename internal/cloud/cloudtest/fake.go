@@ -446,9 +446,9 @@ func (f *Fake) DescribeCluster(_ context.Context, in *sagemaker.DescribeClusterI
 		return nil, err
 	}
 	name := aws.ToString(in.ClusterName)
-	cur := f.clusterNow(name)
-	if cur == nil {
-		return nil, &smtypes.ResourceNotFound{Message: aws.String("Could not find cluster '" + name + "'.")}
+	cur, err := f.existing(name)
+	if err != nil {
+		return nil, err
 	}
 	out := &sagemaker.DescribeClusterOutput{ClusterName: aws.String(name), ClusterStatus: smtypes.ClusterStatus(cur.Status), InstanceGroups: cur.Groups}
 	if cur.Message != "" {
@@ -458,11 +458,16 @@ func (f *Fake) DescribeCluster(_ context.Context, in *sagemaker.DescribeClusterI
 }
 
 // ListClusterEvents lists the Events whose time has come, newest first
-// (oldest first with SortOrder Ascending), by resource type and time.
+// (oldest first with SortOrder Ascending), by resource type and time. The
+// events go with their cluster: a cluster that does not exist (any more)
+// is ResourceNotFound, as the API reference lists and the emulator does.
 func (f *Fake) ListClusterEvents(_ context.Context, in *sagemaker.ListClusterEventsInput, _ ...func(*sagemaker.Options)) (*sagemaker.ListClusterEventsOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.call("ListClusterEvents"); err != nil {
+		return nil, err
+	}
+	if _, err := f.existing(aws.ToString(in.ClusterName)); err != nil {
 		return nil, err
 	}
 	var out []smtypes.ClusterEventSummary
@@ -482,11 +487,14 @@ func (f *Fake) ListClusterEvents(_ context.Context, in *sagemaker.ListClusterEve
 	return &sagemaker.ListClusterEventsOutput{Events: out}, nil
 }
 
-// DescribeClusterEvent is one of Events, whole.
+// DescribeClusterEvent is one of Events, whole, while its cluster exists.
 func (f *Fake) DescribeClusterEvent(_ context.Context, in *sagemaker.DescribeClusterEventInput, _ ...func(*sagemaker.Options)) (*sagemaker.DescribeClusterEventOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.call("DescribeClusterEvent"); err != nil {
+		return nil, err
+	}
+	if _, err := f.existing(aws.ToString(in.ClusterName)); err != nil {
 		return nil, err
 	}
 	for _, e := range f.Events[aws.ToString(in.ClusterName)] {
@@ -495,6 +503,15 @@ func (f *Fake) DescribeClusterEvent(_ context.Context, in *sagemaker.DescribeClu
 		}
 	}
 	return nil, &smtypes.ResourceNotFound{Message: aws.String("no event " + aws.ToString(in.EventId))}
+}
+
+// existing is the cluster's state now, or ResourceNotFound as SageMaker
+// words it when the cluster does not exist.
+func (f *Fake) existing(name string) (*ClusterState, error) {
+	if cur := f.clusterNow(name); cur != nil {
+		return cur, nil
+	}
+	return nil, &smtypes.ResourceNotFound{Message: aws.String("Could not find cluster '" + name + "'.")}
 }
 
 // clusterNow is the cluster's latest state whose time has come (nil when
